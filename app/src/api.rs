@@ -1,0 +1,97 @@
+//! Server functions: the only way the pages change or read data. Each works from the hydrated
+//! app and from a plain HTML form post (JavaScript off).
+
+use crate::error::AppError;
+use crate::model::{ChatMessage, RoomView};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{HashKey, LocalPath, MessageText, RoomName, Username},
+    server::{
+        request::{app_state, current_username, public_origin},
+        rooms, sessions,
+        state::AppState,
+    },
+};
+
+/// Messages shown when a room page opens.
+pub const ROOM_PAGE_MESSAGES: u64 = 100;
+
+/// Creates a chatroom and sends the browser to it.
+#[server(endpoint = "create_room")]
+pub async fn create_room(name: String) -> Result<String, AppError> {
+    let name = RoomName::parse(&name)?;
+    let state = app_state()?;
+    let chat = rooms::create_chat(&state.db, &name).await?;
+    tracing::info!(chat_id = chat.id, "chatroom created");
+    let key = HashKey::parse(&chat.hash_key)?;
+    leptos_axum::redirect(&key.room_path());
+    Ok(chat.hash_key)
+}
+
+/// Starts a session under `username`, sets its cookie and returns to `next` (a local path).
+#[server(endpoint = "login")]
+pub async fn login(username: String, next: Option<String>) -> Result<String, AppError> {
+    let username = Username::parse(&username)?;
+    let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
+    let state = app_state()?;
+    let token = sessions::create(&state.db, &username).await?;
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let cookie = http::HeaderValue::from_str(&sessions::set_cookie_value(&token))
+        .map_err(|_| AppError::Internal)?;
+    response.append_header(http::header::SET_COOKIE, cookie);
+    leptos_axum::redirect(next.as_str());
+    Ok(username.to_string())
+}
+
+/// Everything the chatroom page shows on first render.
+#[server(endpoint = "load_room")]
+pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
+    let state = app_state()?;
+    let (chat, me) = room_and_user(&state, &hash_key).await?;
+    let messages = rooms::latest_messages(&state.db, chat.id, ROOM_PAGE_MESSAGES).await?;
+    Ok(RoomView {
+        chat_id: i64::from(chat.id),
+        share_url: format!("{}/chatrooms/{}/", public_origin()?, chat.hash_key),
+        name: chat.name,
+        hash_key: chat.hash_key,
+        me,
+        messages,
+    })
+}
+
+/// Sends a message to the room behind `hash_key` as the session's user.
+#[server(endpoint = "send_message")]
+pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessage, AppError> {
+    let state = app_state()?;
+    let (chat, me) = room_and_user(&state, &hash_key).await?;
+    let text = MessageText::parse(&content)?;
+    let username = Username::parse(&me)?;
+    let message = rooms::insert_message(&state.db, chat.id, &username, &text).await?;
+    tracing::debug!(chat_id = chat.id, message_id = message.id, "message stored");
+    Ok(message)
+}
+
+/// Messages newer than `after` in the room behind `hash_key`, oldest first.
+#[server(endpoint = "messages_after")]
+pub async fn messages_after(hash_key: String, after: i64) -> Result<Vec<ChatMessage>, AppError> {
+    let state = app_state()?;
+    let (chat, _) = room_and_user(&state, &hash_key).await?;
+    Ok(rooms::messages_after(&state.db, chat.id, after, rooms::MAX_PAGE).await?)
+}
+
+/// The chat behind a share-link key and the visitor's username; an unknown key is `NotFound`
+/// whether or not the visitor is logged in.
+#[cfg(feature = "ssr")]
+async fn room_and_user(
+    state: &AppState,
+    hash_key: &str,
+) -> Result<(crate::server::entities::chat::Model, String), AppError> {
+    let key = HashKey::parse(hash_key).map_err(|_| AppError::NotFound)?;
+    let chat = rooms::find_by_hash_key(&state.db, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let me = current_username(state).await?;
+    Ok((chat, me))
+}

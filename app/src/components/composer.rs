@@ -1,0 +1,52 @@
+//! The box to write and send a message; Enter sends, Shift+Enter adds a line.
+
+use crate::api::SendMessage;
+use crate::components::form_error::{error_text, FormError};
+use crate::domain::MessageText;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The send form for the room behind `hash_key`.
+#[component]
+pub fn Composer(hash_key: String, send: ServerAction<SendMessage>) -> impl IntoView {
+    let form = NodeRef::<leptos::html::Form>::new();
+    let text = NodeRef::<leptos::html::Textarea>::new();
+
+    // Clear the box once the server has stored the message.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = send.value().get() {
+            if let Some(el) = text.get() {
+                el.set_value("");
+                let _ = el.focus();
+            }
+        }
+    });
+
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            if let Some(form) = form.get() {
+                let form: &web_sys::HtmlFormElement = form.unchecked_ref();
+                let _ = form.request_submit();
+            }
+        }
+    };
+
+    view! {
+        <ActionForm action=send node_ref=form attr:class="composer">
+            <input type="hidden" name="hash_key" value=hash_key/>
+            <textarea
+                node_ref=text
+                name="content"
+                rows="2"
+                required
+                maxlength=MessageText::MAX_CHARS
+                placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
+                aria-label="Message"
+                on:keydown=on_keydown
+            ></textarea>
+            <button type="submit">"Send"</button>
+            <FormError error=Signal::derive(move || send.value().with(error_text))/>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,6 @@
+//! Pieces the pages are built from.
+
+pub mod composer;
+pub mod form_error;
+pub mod message_list;
+pub mod share_link;

@@ -1,0 +1,240 @@
+//! Domain types: every user input becomes one of these in exactly one place, with its limits
+//! stated here once. Holding a value of one of these types means it is valid.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why an input was refused; the message is shown to the user as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidInput(pub String);
+
+/// Characters that make a name or message look like something else or break the layout.
+fn is_forbidden_char(c: char, allow_newlines: bool) -> bool {
+    if allow_newlines && (c == '\n' || c == '\t') {
+        return false;
+    }
+    c.is_control()
+}
+
+/// Trims `raw` and checks it is non-empty, at most `max` characters and free of control characters.
+fn parse_text(
+    raw: &str,
+    what: &str,
+    max: usize,
+    allow_newlines: bool,
+) -> Result<String, InvalidInput> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(InvalidInput(format!("{what} cannot be empty.")));
+    }
+    let len = text.chars().count();
+    if len > max {
+        return Err(InvalidInput(format!(
+            "{what} is too long ({len} characters; the limit is {max})."
+        )));
+    }
+    if text.chars().any(|c| is_forbidden_char(c, allow_newlines)) {
+        return Err(InvalidInput(format!("{what} contains control characters.")));
+    }
+    // Normalise Windows line endings so a message looks the same everywhere.
+    Ok(text.replace("\r\n", "\n"))
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $max:expr, $newlines:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The most characters a value may have.
+            pub const MAX_CHARS: usize = $max;
+
+            /// Parses user input; trims surrounding whitespace.
+            pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+                parse_text(raw, $what, Self::MAX_CHARS, $newlines).map(Self)
+            }
+
+            /// The validated text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidInput;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_type!(
+    /// A chatroom's display name: 1 to 80 characters on one line.
+    RoomName, "The room name", 80, false
+);
+text_type!(
+    /// The name a person chats under: 1 to 32 characters on one line.
+    Username, "The username", 32, false
+);
+text_type!(
+    /// The text of one message: 1 to 2000 characters, newlines allowed.
+    MessageText, "The message", 2000, true
+);
+
+/// The URL-safe alphabet used for hash keys and session tokens (64 symbols = 6 bits each).
+pub const URL_SAFE_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The random, unguessable part of a share link: 16 URL-safe symbols = 96 random bits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HashKey(String);
+
+impl HashKey {
+    /// Symbols in a hash key.
+    pub const LEN: usize = 16;
+
+    /// Parses a hash key from a URL; anything that could not have been generated is refused.
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        if raw.len() == Self::LEN && raw.bytes().all(|b| URL_SAFE_ALPHABET.contains(&b)) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(InvalidInput("This is not a valid chatroom link.".into()))
+        }
+    }
+
+    /// Wraps freshly generated symbols (server-side generator only).
+    #[cfg(feature = "ssr")]
+    pub(crate) fn from_generated(symbols: String) -> Self {
+        debug_assert_eq!(symbols.len(), Self::LEN);
+        Self(symbols)
+    }
+
+    /// The key as it appears in the URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The chatroom page for this key, `/chatrooms/<key>/`.
+    pub fn room_path(&self) -> String {
+        format!("/chatrooms/{}/", self.0)
+    }
+}
+
+/// A same-site path to return to after logging in; refuses anything that would leave the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalPath(String);
+
+impl LocalPath {
+    /// Accepts `/something` but not `//host`, `/\host`, absolute URLs or control characters;
+    /// anything else falls back to the home page.
+    pub fn parse_or_home(raw: &str) -> Self {
+        let ok = raw.starts_with('/')
+            && !raw.starts_with("//")
+            && !raw.starts_with("/\\")
+            && raw.len() <= 2048
+            && !raw
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+        if ok {
+            Self(raw.to_owned())
+        } else {
+            Self("/".to_owned())
+        }
+    }
+
+    /// The path.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(RoomName::parse("  Lobby ").unwrap().as_str(), "Lobby");
+        assert!(RoomName::parse("   ").is_err());
+        assert!(RoomName::parse("").is_err());
+        assert!(RoomName::parse(&"x".repeat(RoomName::MAX_CHARS)).is_ok());
+        let err = RoomName::parse(&"x".repeat(RoomName::MAX_CHARS + 1)).unwrap_err();
+        assert!(err.0.contains("too long"), "{err}");
+        assert!(Username::parse(&"é".repeat(Username::MAX_CHARS)).is_ok());
+        assert!(Username::parse(&"é".repeat(Username::MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_except_newlines_in_messages() {
+        assert!(Username::parse("ali\u{0}ce").is_err());
+        assert!(Username::parse("ali\nce").is_err());
+        assert!(RoomName::parse("a\u{1b}[31m").is_err());
+        assert_eq!(
+            MessageText::parse("line 1\r\nline 2").unwrap().as_str(),
+            "line 1\nline 2"
+        );
+        assert!(MessageText::parse("bell\u{7}").is_err());
+        assert!(MessageText::parse(" \n\t ").is_err());
+    }
+
+    #[test]
+    fn message_length_limit_counts_characters_not_bytes() {
+        assert!(MessageText::parse(&"ü".repeat(MessageText::MAX_CHARS)).is_ok());
+        assert!(MessageText::parse(&"a".repeat(MessageText::MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn deserialising_parses() {
+        let ok: Result<Username, _> = serde_json::from_str("\" bob \"");
+        assert_eq!(ok.unwrap().as_str(), "bob");
+        let bad: Result<Username, _> = serde_json::from_str("\"\"");
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn hash_keys_must_look_generated() {
+        assert!(HashKey::parse("abcdEFGH1234-_xy").is_ok());
+        assert!(HashKey::parse("abc").is_err());
+        assert!(HashKey::parse("abcdEFGH1234-_x/").is_err());
+        assert!(HashKey::parse("../../etc/passwd").is_err());
+        assert_eq!(
+            HashKey::parse("abcdEFGH1234-_xy").unwrap().room_path(),
+            "/chatrooms/abcdEFGH1234-_xy/"
+        );
+    }
+
+    #[test]
+    fn next_paths_stay_on_the_site() {
+        assert_eq!(
+            LocalPath::parse_or_home("/chatrooms/x/").as_str(),
+            "/chatrooms/x/"
+        );
+        for evil in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/a\nLocation: x",
+            "",
+            "chatrooms/x",
+        ] {
+            assert_eq!(LocalPath::parse_or_home(evil).as_str(), "/", "{evil:?}");
+        }
+    }
+}

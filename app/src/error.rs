@@ -1,0 +1,79 @@
+//! The one error type of the app layer: what a server function can answer, with the HTTP status
+//! each case maps to. Messages are written for the person using the app.
+
+use crate::domain::InvalidInput;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// Everything a server function can answer instead of a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The user's input was refused; nothing was stored.
+    #[error("{0}")]
+    Invalid(String),
+    /// No chatroom behind this link.
+    #[error("This chatroom does not exist.")]
+    NotFound,
+    /// The action needs a username first.
+    #[error("Please choose a username first.")]
+    NotLoggedIn,
+    /// The request itself was malformed (missing or undecodable fields).
+    #[error("The request was malformed: {0}")]
+    BadRequest(String),
+    /// The browser could not reach the server.
+    #[error("Could not reach the server ({0}). Check your connection and try again.")]
+    Unreachable(String),
+    /// A fault on our side; details are in the server log, never in the answer.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Invalid(_) => 422,
+            AppError::NotFound => 404,
+            AppError::NotLoggedIn => 401,
+            AppError::BadRequest(_) => 400,
+            AppError::Unreachable(_) => 503,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl From<InvalidInput> for AppError {
+    fn from(err: InvalidInput) -> Self {
+        AppError::Invalid(err.0)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(e) => AppError::Unreachable(e),
+            ServerFnErrorErr::Args(e)
+            | ServerFnErrorErr::MissingArg(e)
+            | ServerFnErrorErr::Deserialization(e) => AppError::BadRequest(e),
+            ServerFnErrorErr::UnsupportedRequestMethod(e) => AppError::BadRequest(e),
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function transport error");
+                #[cfg(not(feature = "ssr"))]
+                let _ = other;
+                AppError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}

@@ -1,0 +1,42 @@
+//! Plain serde types that cross the wire between server and browser.
+
+use serde::{Deserialize, Serialize};
+
+/// One message as the browser and the JSON API see it (the spec's Message fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Database id; orders everything and serves as the paging cursor.
+    pub id: i64,
+    /// The chat this message belongs to.
+    pub chat_id: i64,
+    /// When the server stored it, RFC 3339 in UTC.
+    pub timestamp: String,
+    /// Who sent it.
+    pub username: String,
+    /// The text, shown as text, never as HTML.
+    pub content: String,
+}
+
+impl ChatMessage {
+    /// `HH:MM` of the timestamp (UTC), for display next to the message.
+    pub fn short_time(&self) -> &str {
+        self.timestamp.get(11..16).unwrap_or("")
+    }
+}
+
+/// Everything the chatroom page needs on first render.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomView {
+    /// The chat's database id.
+    pub chat_id: i64,
+    /// Display name.
+    pub name: String,
+    /// The random key in the share link.
+    pub hash_key: String,
+    /// The full share link, built from the address the visitor used.
+    pub share_url: String,
+    /// The username of the visitor's session.
+    pub me: String,
+    /// The latest messages, oldest first.
+    pub messages: Vec<ChatMessage>,
+}

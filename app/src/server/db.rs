@@ -1,0 +1,21 @@
+//! Connecting to the database and bringing its schema up to date.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use std::time::Duration;
+
+/// Connects to `url`, turns on WAL for SQLite and applies pending migrations.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers go on while a message is written; the setting is stored in the file.
+        db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}

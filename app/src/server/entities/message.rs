@@ -1,0 +1,36 @@
+//! A message: who said what, when, in which chat.
+
+use sea_orm::entity::prelude::*;
+
+/// One row of `message`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "message")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub chat_id: i32,
+    pub timestamp: DateTimeUtc,
+    pub username: String,
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
+}
+
+/// A message belongs to one chat.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::chat::Entity",
+        from = "Column::ChatId",
+        to = "super::chat::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Chat,
+}
+
+impl Related<super::chat::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Chat.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

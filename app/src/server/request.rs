@@ -1,0 +1,57 @@
+//! Reading the current request inside a server function or a server-rendered page.
+
+use super::sessions;
+use super::state::AppState;
+use crate::error::AppError;
+use http::request::Parts;
+use leptos::prelude::use_context;
+
+/// The shared state, provided to every route and server function by the server.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+fn request_parts() -> Result<Parts, AppError> {
+    use_context::<Parts>().ok_or_else(|| {
+        tracing::error!("request parts missing from context");
+        AppError::Internal
+    })
+}
+
+/// The username of the visitor's session, or `NotLoggedIn`.
+pub async fn current_username(state: &AppState) -> Result<String, AppError> {
+    let parts = request_parts()?;
+    let token = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(sessions::token_from_cookie_header)
+        .ok_or(AppError::NotLoggedIn)?;
+    sessions::username_for_token(&state.db, token)
+        .await?
+        .ok_or(AppError::NotLoggedIn)
+}
+
+/// The site's origin as the visitor reached it (`http://host:port`), for share links.
+pub fn public_origin() -> Result<String, AppError> {
+    let parts = request_parts()?;
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .unwrap_or_else(|| "localhost".to_owned());
+    let scheme = match header("x-forwarded-proto").as_deref() {
+        Some("https") => "https",
+        _ => "http",
+    };
+    Ok(format!("{scheme}://{host}"))
+}

@@ -1,0 +1,80 @@
+//! Sessions: a random token in an HttpOnly cookie, mapped to a username in the database.
+
+use super::entities::session;
+use super::random::new_session_token;
+use crate::domain::Username;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+
+/// Name of the cookie holding the session token.
+pub const COOKIE_NAME: &str = "chat_session";
+
+/// How long the browser keeps the cookie: 30 days.
+const COOKIE_MAX_AGE_SECS: u64 = 30 * 24 * 60 * 60;
+
+/// Creates a session for `username` and returns its token.
+pub async fn create(db: &impl ConnectionTrait, username: &Username) -> Result<String, DbErr> {
+    let token = new_session_token();
+    session::ActiveModel {
+        token: Set(token.clone()),
+        username: Set(username.as_str().to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// The username of the session with this token, if the token is known.
+pub async fn username_for_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<String>, DbErr> {
+    // A token we never issued cannot be in the table; skip the query for obvious junk.
+    if token.len() != super::random::TOKEN_LEN {
+        return Ok(None);
+    }
+    Ok(session::Entity::find()
+        .filter(session::Column::Token.eq(token))
+        .one(db)
+        .await?
+        .map(|s| s.username))
+}
+
+/// The session token in a `Cookie` header, if there is one.
+pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.trim_matches('"'))
+}
+
+/// The `Set-Cookie` value that hands `token` to the browser.
+pub fn set_cookie_value(token: &str) -> String {
+    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_our_cookie_among_others() {
+        assert_eq!(
+            token_from_cookie_header("a=1; chat_session=abc; b=2"),
+            Some("abc")
+        );
+        assert_eq!(token_from_cookie_header("chat_session_x=1"), None);
+        assert_eq!(token_from_cookie_header(""), None);
+    }
+
+    #[test]
+    fn cookie_has_the_safety_flags() {
+        let value = set_cookie_value("tok");
+        for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(value.contains(flag), "{value}");
+        }
+    }
+}

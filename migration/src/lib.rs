@@ -1,0 +1,26 @@
+//! Schema history for Chat, Message and Session. Never imports the app's entities, so the history
+//! stays fixed when the entities change.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_chat_table;
+mod m20261124_000002_create_message_table;
+mod m20261124_000003_create_session_table;
+
+/// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
+/// directory, created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://chat.db?mode=rwc";
+
+/// The ordered list of migrations, applied by `cargo run -p migration -- up` and at server start.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_chat_table::Migration),
+            Box::new(m20261124_000002_create_message_table::Migration),
+            Box::new(m20261124_000003_create_session_table::Migration),
+        ]
+    }
+}

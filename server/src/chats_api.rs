@@ -1,0 +1,123 @@
+//! `GET /chats/<id>/?after=<message id>&limit=<n>`: the spec's message data of one chat, a page
+//! at a time, so a client never downloads the whole history.
+
+use app::model::ChatMessage;
+use app::server::{rooms, state::AppState};
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{Deserialize, Serialize};
+
+/// Messages in a page when `limit` is not given.
+const DEFAULT_LIMIT: u64 = 100;
+
+/// Query parameters, all optional.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    /// Return messages with an id greater than this (default 0: from the start).
+    after: Option<String>,
+    /// How many messages at most (1 to 200, default 100).
+    limit: Option<String>,
+}
+
+/// One page of a chat's messages.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChatPage {
+    /// The chat's id.
+    pub id: i64,
+    /// The chat's name.
+    pub name: String,
+    /// Messages with id > `after`, oldest first.
+    pub messages: Vec<ChatMessage>,
+    /// The last id in this page: pass it as `after` for the next one (absent if the page is empty).
+    pub next_after: Option<i64>,
+}
+
+/// Errors of the JSON API, answered as `{"error": "..."}`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Unknown or malformed chat id.
+    #[error("no chat with this id")]
+    NotFound,
+    /// A query parameter is not what it should be.
+    #[error("{0}")]
+    BadQuery(String),
+    /// A database fault (logged, not shown).
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::BadQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (
+            status,
+            Json(serde_json::json!({ "error": self.to_string() })),
+        )
+            .into_response()
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %err, "database error in the chats API");
+        ApiError::Internal
+    }
+}
+
+fn parse_param<T: std::str::FromStr>(
+    raw: Option<&str>,
+    name: &str,
+    range: std::ops::RangeInclusive<T>,
+    default: T,
+) -> Result<T, ApiError>
+where
+    T: PartialOrd + std::fmt::Display,
+{
+    let Some(raw) = raw else { return Ok(default) };
+    let value: T = raw
+        .parse()
+        .map_err(|_| ApiError::BadQuery(format!("`{name}` must be a whole number, got {raw:?}")))?;
+    if !range.contains(&value) {
+        return Err(ApiError::BadQuery(format!(
+            "`{name}` must be between {} and {}",
+            range.start(),
+            range.end()
+        )));
+    }
+    Ok(value)
+}
+
+/// The handler.
+pub async fn messages(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Json<ChatPage>, ApiError> {
+    let id: i32 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let after = parse_param(query.after.as_deref(), "after", 0..=i64::MAX, 0)?;
+    let limit = parse_param(
+        query.limit.as_deref(),
+        "limit",
+        1..=rooms::MAX_PAGE,
+        DEFAULT_LIMIT,
+    )?;
+    let chat = rooms::find_by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let messages = rooms::messages_after(&state.db, chat.id, after, limit).await?;
+    let next_after = messages.last().map(|m| m.id);
+    Ok(Json(ChatPage {
+        id: i64::from(chat.id),
+        name: chat.name,
+        messages,
+        next_after,
+    }))
+}

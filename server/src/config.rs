@@ -1,0 +1,35 @@
+//! Configuration from the environment.
+
+use leptos::prelude::LeptosOptions;
+
+/// Everything the server reads from its environment at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`; defaults to a SQLite file in the working directory.
+    pub database_url: String,
+    /// Leptos settings: site address and where the built assets are (`LEPTOS_*`, set by
+    /// cargo-leptos).
+    pub leptos: LeptosOptions,
+}
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Reads `DATABASE_URL` and the Leptos settings from the environment (or Cargo.toml).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let database_url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| migration::DEFAULT_DATABASE_URL.to_owned());
+        let leptos = leptos::prelude::get_configuration(None)
+            .map_err(|e| ConfigError(e.to_string()))?
+            .leptos_options;
+        Ok(Self {
+            database_url,
+            leptos,
+        })
+    }
+}

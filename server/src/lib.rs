@@ -1,0 +1,42 @@
+//! The axum host: configuration, the router (Leptos pages, server functions, the JSON API) and
+//! serving with graceful shutdown. A library so integration tests can start the real server.
+
+pub mod chats_api;
+pub mod config;
+pub mod error_status;
+pub mod router;
+
+pub use config::Config;
+pub use router::{app, AppState};
+
+use leptos::prelude::LeptosOptions;
+use std::future::Future;
+use tokio::net::TcpListener;
+
+/// Errors that stop the server from starting or running.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The database could not be opened or migrated.
+    #[error("could not open the database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// The address could not be bound or the server failed while running.
+    #[error("network error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Connects to `database_url`, migrates, and serves on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    database_url: &str,
+    leptos_options: LeptosOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let db = app::server::db::connect_and_migrate(database_url).await?;
+    let state = AppState::new(db, leptos_options);
+    let router = app(state);
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

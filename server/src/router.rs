@@ -1,0 +1,33 @@
+//! The HTTP routes: Leptos pages and server functions, the JSON API, static assets.
+
+pub use app::server::state::AppState;
+
+use crate::{chats_api, error_status};
+use app::{shell, App};
+use axum::{routing::get, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+
+/// Builds the whole application router around `state`.
+pub fn app(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/chats/{id}/", get(chats_api::messages))
+        .route("/chats/{id}", get(chats_api::messages))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(
+            error_status::server_fn_error_status,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
