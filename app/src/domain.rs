@@ -24,7 +24,9 @@ fn parse_text(
     max: usize,
     allow_newlines: bool,
 ) -> Result<String, InvalidInput> {
-    let text = raw.trim();
+    // Normalise Windows line endings first so a message looks the same everywhere.
+    let normalised = raw.replace("\r\n", "\n");
+    let text = normalised.trim();
     if text.is_empty() {
         return Err(InvalidInput(format!("{what} cannot be empty.")));
     }
@@ -37,8 +39,7 @@ fn parse_text(
     if text.chars().any(|c| is_forbidden_char(c, allow_newlines)) {
         return Err(InvalidInput(format!("{what} contains control characters.")));
     }
-    // Normalise Windows line endings so a message looks the same everywhere.
-    Ok(text.replace("\r\n", "\n"))
+    Ok(text.to_owned())
 }
 
 macro_rules! text_type {

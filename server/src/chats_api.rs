@@ -72,14 +72,15 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
-fn parse_param<T: std::str::FromStr>(
+/// Parses an optional whole-number query parameter within `range`.
+fn parse_param<T>(
     raw: Option<&str>,
     name: &str,
     range: std::ops::RangeInclusive<T>,
     default: T,
 ) -> Result<T, ApiError>
 where
-    T: PartialOrd + std::fmt::Display,
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
 {
     let Some(raw) = raw else { return Ok(default) };
     let value: T = raw

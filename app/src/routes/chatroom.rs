@@ -97,14 +97,23 @@ fn Room(room: RoomView) -> impl IntoView {
         }
     });
 
-    poll_for_new_messages(hash_key.clone(), messages);
+    // None while server-rendered (and with JavaScript off); then whether the last refresh worked.
+    let live = RwSignal::new(None::<bool>);
+    poll_for_new_messages(hash_key.clone(), messages, live);
 
     view! {
         <Title text=format!("{name} · Chat")/>
-        <section class="room">
+        <section class="room" data-live=move || (live.get() == Some(true)).to_string()>
             <header class="room-header">
                 <h1>{name.clone()}</h1>
                 <p class="whoami">"You are " <strong>{me.clone()}</strong></p>
+                <p class="status" class:offline=move || live.get() != Some(true)>
+                    {move || match live.get() {
+                        None => "reload the page for new messages",
+                        Some(true) => "live",
+                        Some(false) => "connection lost, retrying…",
+                    }}
+                </p>
             </header>
             <MessageList messages me/>
             <Composer hash_key send/>
@@ -114,7 +123,11 @@ fn Room(room: RoomView) -> impl IntoView {
 }
 
 /// In the browser, asks the server for newer messages every [`REFRESH_EVERY`].
-fn poll_for_new_messages(hash_key: String, messages: RwSignal<Vec<ChatMessage>>) {
+fn poll_for_new_messages(
+    hash_key: String,
+    messages: RwSignal<Vec<ChatMessage>>,
+    live: RwSignal<Option<bool>>,
+) {
     Effect::new(move |_| {
         let hash_key = hash_key.clone();
         let in_flight = StoredValue::new(false);
@@ -127,10 +140,14 @@ fn poll_for_new_messages(hash_key: String, messages: RwSignal<Vec<ChatMessage>>)
                 let after = messages.with_untracked(|l| l.last().map_or(0, |m| m.id));
                 let hash_key = hash_key.clone();
                 leptos::task::spawn_local(async move {
-                    if let Ok(new) = messages_after(hash_key, after).await {
-                        if !new.is_empty() {
-                            messages.update(|list| merge(list, new));
+                    match messages_after(hash_key, after).await {
+                        Ok(new) => {
+                            if !new.is_empty() {
+                                messages.update(|list| merge(list, new));
+                            }
+                            live.set(Some(true));
                         }
+                        Err(_) => live.set(Some(false)),
                     }
                     in_flight.set_value(false);
                 });
@@ -138,6 +155,7 @@ fn poll_for_new_messages(hash_key: String, messages: RwSignal<Vec<ChatMessage>>)
             REFRESH_EVERY,
         );
         if let Ok(handle) = handle {
+            live.set(Some(true));
             on_cleanup(move || handle.clear());
         }
     });

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs whatever this project needs that is missing, and skips what is already there.
+# Sourced by start.sh and test.sh (it exports PATH and CARGO_TARGET_DIR for them).
+#   setup_build    - wasm target, cargo-leptos, wasm-bindgen CLI, wasm-opt
+#   setup_browser  - Chromium and the npm packages of end2end/
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${CHAT_CACHE_DIR:-$HOME/.cache/chat}"
+CARGO_LEPTOS_VERSION="0.3.7"
+BINARYEN_VERSION="132"
+
+# Build output lives outside the clone, so fresh clones (CI) reuse earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+export PATH="$HOME/.cargo/bin:$CACHE/tools/node_modules/.bin:$PATH"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root to run: $*" >&2; return 1; fi
+}
+
+need() {
+  command -v "$1" >/dev/null || { echo "missing '$1': $2" >&2; exit 1; }
+}
+
+setup_build() {
+  need cargo "install Rust with rustup (https://rustup.rs)"
+  need npm "install Node.js 20+ and npm"
+
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes, once)"
+    # Newer cargo-leptos releases need a newer rustc than the stable one we build with.
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  fi
+
+  # cargo-leptos needs a wasm-bindgen CLI of exactly the version in Cargo.lock; it would
+  # otherwise try to download one.
+  local wb
+  wb="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
+    say "installing wasm-bindgen-cli $wb (about 3 minutes, once)"
+    # Without --locked: its own lock file names a crate version the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$wb" --force
+  fi
+
+  # wasm-opt from npm's binaryen; Debian's older binaryen silently breaks hydration.
+  if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    say "installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
+    mkdir -p "$CACHE/tools"
+    npm install --prefix "$CACHE/tools" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
+  fi
+}
+
+setup_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Chromium (Debian package) for the browser tests"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
+  local e2e="$ROOT/end2end"
+  # Reinstall when package-lock.json changed since the last install.
+  if [ ! -f "$e2e/node_modules/.package-lock.json" ] ||
+     [ "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]; then
+    say "installing end2end npm packages"
+    (cd "$e2e" && npm ci --no-audit --no-fund --silent)
+  fi
+}

@@ -1,0 +1,50 @@
+// Validation messages, 404s and the no-JavaScript path.
+import { expect, test } from "@playwright/test";
+import { HomePage, LoginPage, RoomPage } from "./pages";
+
+test("a blank room name is refused with a clear message", async ({ page }) => {
+  const home = new HomePage(page);
+  await home.open();
+  await home.createRoom("   ");
+  await expect(page.getByRole("alert")).toHaveText("The room name cannot be empty.");
+  await expect(page).toHaveURL(/\/(\?.*)?$/);
+});
+
+test("an unknown room link shows the not-found page", async ({ page }) => {
+  const res = await page.goto("/chatrooms/AAAAAAAAAAAAAAAA/");
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+});
+
+test("a blank message is refused and nothing is sent", async ({ page }) => {
+  const home = new HomePage(page);
+  await home.open();
+  await home.createRoom("Quiet room");
+  const login = new LoginPage(page);
+  await login.expectShown();
+  await login.logIn("carol");
+  const room = new RoomPage(page);
+  await room.expectOpenAs("Quiet room", "carol");
+  await room.messageBox().fill("   ");
+  await room.messageBox().press("Enter");
+  await expect(page.getByRole("alert")).toHaveText("The message cannot be empty.");
+  await expect(room.messages()).toHaveCount(0);
+});
+
+test.describe("with JavaScript disabled", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("create, log in and send still work with plain form posts", async ({ page }) => {
+    const home = new HomePage(page);
+    await home.open();
+    await home.createRoom("No-JS room");
+    const login = new LoginPage(page);
+    await login.expectShown();
+    await login.logIn("dave");
+    await expect(page.getByRole("heading", { name: "No-JS room" })).toBeVisible();
+    await expect(page.locator(".whoami")).toHaveText("You are dave");
+    await page.getByLabel("Message").fill("sent without JavaScript");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page.locator(".messages .content")).toHaveText(["sent without JavaScript"]);
+  });
+});

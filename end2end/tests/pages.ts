@@ -1,0 +1,70 @@
+import { expect, type Page } from "@playwright/test";
+
+/** The home page: the create-chatroom form. */
+export class HomePage {
+  constructor(private readonly page: Page) {}
+
+  async open() {
+    await this.page.goto("/");
+  }
+
+  async createRoom(name: string) {
+    await this.page.getByLabel("Chatroom name").fill(name);
+    await this.page.getByRole("button", { name: "Create chatroom" }).click();
+  }
+}
+
+/** The login form at /login?next=... */
+export class LoginPage {
+  constructor(private readonly page: Page) {}
+
+  async expectShown() {
+    await expect(this.page).toHaveURL(/\/login\?next=/);
+    await expect(this.page.getByRole("heading", { name: "Choose a username" })).toBeVisible();
+  }
+
+  async logIn(username: string) {
+    await this.page.getByLabel("Username").fill(username);
+    await this.page.getByRole("button", { name: "Join" }).click();
+  }
+}
+
+/** An open chatroom. */
+export class RoomPage {
+  constructor(readonly page: Page) {}
+
+  async expectOpenAs(roomName: string, username: string) {
+    await expect(this.page).toHaveURL(/\/chatrooms\/[A-Za-z0-9_-]{16}\/$/);
+    await expect(this.page.getByRole("heading", { name: roomName })).toBeVisible();
+    await expect(this.page.locator(".whoami")).toHaveText(`You are ${username}`);
+    // The page is live once the wasm bundle hydrated it and started listening for messages.
+    await expect(this.page.locator(".room")).toHaveAttribute("data-live", "true", {
+      timeout: 15_000,
+    });
+  }
+
+  messageBox() {
+    return this.page.getByLabel("Message");
+  }
+
+  /** Types a message and presses Enter, as a person does. */
+  async send(text: string) {
+    await this.messageBox().fill(text);
+    await this.messageBox().press("Enter");
+    await expect(this.messageBox()).toHaveValue("");
+  }
+
+  messages() {
+    return this.page.locator(".messages .message");
+  }
+
+  /** Waits until the message list shows exactly these (author, text) pairs, in order. */
+  async expectMessages(expected: Array<[string, string]>) {
+    await expect(this.messages().locator(".author")).toHaveText(expected.map(([a]) => a));
+    await expect(this.messages().locator(".content")).toHaveText(expected.map(([, t]) => t));
+  }
+
+  async shareLink(): Promise<string> {
+    return this.page.locator("#share-url").inputValue();
+  }
+}

@@ -1,0 +1,100 @@
+//! `GET /chats/<id>/`: the spec's message data, paged with `after` and `limit`.
+
+use crate::support::spawn_app;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn chat_with_messages(n: usize) -> (crate::support::TestApp, i64) {
+    let app = spawn_app().await;
+    let key = app.create_room("Paged").await;
+    let cookie = app.login("pager").await;
+    for i in 1..=n {
+        let res = app
+            .call(
+                "send_message",
+                &[("hash_key", &key), ("content", &format!("m{i}"))],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let page = app
+        .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    (app, 1)
+}
+
+async fn get_json(app: &crate::support::TestApp, path: &str) -> (StatusCode, Value) {
+    let res = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn returns_the_spec_fields_oldest_first() {
+    let (app, id) = chat_with_messages(3).await;
+    let (status, body) = get_json(&app, &format!("/chats/{id}/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["id"], id);
+    assert_eq!(body["name"], "Paged");
+    let messages = body["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3);
+    for field in ["id", "chat_id", "timestamp", "username", "content"] {
+        assert!(messages[0].get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(messages[0]["content"], "m1");
+    assert_eq!(messages[2]["content"], "m3");
+    assert_eq!(messages[0]["chat_id"], id);
+    assert_eq!(body["next_after"], messages[2]["id"]);
+}
+
+#[tokio::test]
+async fn pages_with_after_and_limit() {
+    let (app, id) = chat_with_messages(5).await;
+    let (_, first) = get_json(&app, &format!("/chats/{id}/?limit=2")).await;
+    let contents: Vec<&str> = first["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["m1", "m2"]);
+    let after = first["next_after"].as_i64().unwrap();
+    let (_, second) = get_json(&app, &format!("/chats/{id}/?after={after}&limit=2")).await;
+    assert_eq!(second["messages"][0]["content"], "m3");
+    assert_eq!(second["messages"][1]["content"], "m4");
+    let after = second["next_after"].as_i64().unwrap();
+    let (_, last) = get_json(&app, &format!("/chats/{id}/?after={after}")).await;
+    assert_eq!(last["messages"].as_array().unwrap().len(), 1);
+    let after = last["next_after"].as_i64().unwrap();
+    let (_, empty) = get_json(&app, &format!("/chats/{id}/?after={after}")).await;
+    assert!(empty["messages"].as_array().unwrap().is_empty());
+    assert!(empty["next_after"].is_null());
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_and_unknown_chats_404() {
+    let (app, id) = chat_with_messages(1).await;
+    for query in ["limit=0", "limit=201", "limit=abc", "after=-1", "after=1.5"] {
+        let (status, body) = get_json(&app, &format!("/chats/{id}/?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(body["error"].as_str().is_some(), "{query}: {body}");
+    }
+    for path in [
+        "/chats/999/",
+        "/chats/abc/",
+        "/chats/-1/",
+        "/chats/99999999999999/",
+    ] {
+        let (status, _) = get_json(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _) = get_json(&app, &format!("/chats/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "without the trailing slash too");
+}

@@ -1,0 +1,87 @@
+//! Page loads: the login redirect, the room page, 404s.
+
+use crate::support::{location, spawn_app};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn home_page_offers_the_create_form() {
+    let app = spawn_app().await;
+    let res = app.get_page("/", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("action=\"/api/create_room\""), "{html}");
+    assert!(html.contains("name=\"name\""));
+}
+
+#[tokio::test]
+async fn visiting_a_room_without_a_session_redirects_to_login() {
+    let app = spawn_app().await;
+    let key = app.create_room("Lobby").await;
+    let res = app.get_page(&format!("/chatrooms/{key}/"), None).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), format!("/login?next=/chatrooms/{key}/"));
+}
+
+#[tokio::test]
+async fn login_page_carries_next_into_the_form() {
+    let app = spawn_app().await;
+    let res = app.get_page("/login?next=/chatrooms/abc/", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("action=\"/api/login\""), "{html}");
+    assert!(html.contains("value=\"/chatrooms/abc/\""), "{html}");
+}
+
+#[tokio::test]
+async fn room_page_renders_history_identity_and_share_link() {
+    let app = spawn_app().await;
+    let key = app.create_room("Book club").await;
+    let cookie = app.login("alice").await;
+    for text in ["first <b>message</b>", "second message"] {
+        let res = app
+            .call(
+                "send_message",
+                &[("hash_key", &key), ("content", text)],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app
+        .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Book club"));
+    assert!(html.contains("alice"));
+    // Oldest first, and markup in a message is text, not HTML.
+    let first = html
+        .find("first &lt;b&gt;message&lt;/b&gt;")
+        .expect("escaped first message");
+    let second = html.find("second message").expect("second message");
+    assert!(first < second);
+    assert!(!html.contains("<b>message</b>"));
+    assert!(
+        html.contains(&format!("{}/chatrooms/{key}/", app.base)),
+        "share link"
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_rooms_are_a_real_404() {
+    let app = spawn_app().await;
+    let cookie = app.login("bob").await;
+    for path in [
+        "/chatrooms/AAAAAAAAAAAAAAAA/",
+        "/chatrooms/not-a-key/",
+        "/chatrooms/%2e%2e%2f%2e%2e/",
+        "/no/such/page",
+    ] {
+        for cookie in [None, Some(cookie.as_str())] {
+            let res = app.get_page(path, cookie).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+            let html = res.text().await.unwrap();
+            assert!(html.contains("Not found"), "{path}: {html}");
+        }
+    }
+}

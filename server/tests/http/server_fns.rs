@@ -1,0 +1,273 @@
+//! The server functions, called as the hydrated app does and as plain forms (JavaScript off).
+
+use crate::support::{location, session_cookie, spawn_app};
+use app::model::ChatMessage;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn create_room_stores_it_and_redirects_to_its_page() {
+    let app = spawn_app().await;
+    let res = app
+        .call("create_room", &[("name", "  Lobby  ")], None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let target = location(&res);
+    let key: String = res.json().await.unwrap();
+    assert_eq!(key.len(), 16);
+    assert_eq!(target, format!("/chatrooms/{key}/"));
+    assert_eq!(app.count("chat").await, 1);
+
+    // Two rooms with the same name are two rooms with different links.
+    let other = app.create_room("Lobby").await;
+    assert_ne!(key, other);
+}
+
+#[tokio::test]
+async fn create_room_as_plain_form_post_redirects_to_the_room() {
+    let app = spawn_app().await;
+    let res = app
+        .post_form("create_room", &[("name", "No JS")], "/", None)
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert!(
+        location(&res).starts_with("/chatrooms/"),
+        "{}",
+        location(&res)
+    );
+    assert_eq!(app.count("chat").await, 1);
+}
+
+#[tokio::test]
+async fn invalid_room_names_are_refused_with_a_message_and_nothing_stored() {
+    let app = spawn_app().await;
+    let long = "x".repeat(81);
+    for (name, expected) in [
+        ("", "cannot be empty"),
+        ("   ", "cannot be empty"),
+        (long.as_str(), "too long"),
+    ] {
+        let res = app.call("create_room", &[("name", name)], None).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(expected), "{body}");
+    }
+    // JavaScript off: back to the form, with the error in the URL for the page to show.
+    let res = app
+        .post_form("create_room", &[("name", "")], "/", None)
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = location(&res);
+    assert!(back.contains("__err="), "{back}");
+    let page = app.get_page(back.trim_start_matches(&app.base), None).await;
+    assert!(page.text().await.unwrap().contains("cannot be empty"));
+    assert_eq!(app.count("chat").await, 0);
+}
+
+#[tokio::test]
+async fn malformed_server_fn_requests_are_400_not_500() {
+    let app = spawn_app().await;
+    let res = app.call("create_room", &[("wrong", "x")], None).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = app
+        .call(
+            "messages_after",
+            &[("hash_key", "x"), ("after", "NaN")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("chat").await, 0);
+}
+
+#[tokio::test]
+async fn login_sets_a_safe_cookie_and_returns_to_a_local_next() {
+    let app = spawn_app().await;
+    let key = app.create_room("Lobby").await;
+    let next = format!("/chatrooms/{key}/");
+    let res = app
+        .post_form(
+            "login",
+            &[("username", "alice"), ("next", &next)],
+            "/login",
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), next);
+    let set_cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap()
+        .to_owned();
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(flag), "{set_cookie}");
+    }
+    let token = session_cookie(&res).unwrap();
+    assert!(
+        token.len() >= "chat_session=".len() + 22,
+        "at least 128 bits"
+    );
+
+    // With the cookie, the room page opens and knows who this is.
+    let page = app.get_page(&next, Some(&token)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("alice"));
+    assert_eq!(app.count("session").await, 1);
+}
+
+#[tokio::test]
+async fn login_never_redirects_off_site() {
+    let app = spawn_app().await;
+    for next in [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let res = app
+            .post_form(
+                "login",
+                &[("username", "mallory"), ("next", next)],
+                "/login",
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::FOUND);
+        assert_eq!(location(&res), "/", "{next}");
+    }
+}
+
+#[tokio::test]
+async fn invalid_usernames_are_refused_and_no_session_is_made() {
+    let app = spawn_app().await;
+    let long = "u".repeat(33);
+    for name in ["", "  ", long.as_str(), "bad\u{0}name"] {
+        let res = app.call("login", &[("username", name)], None).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(session_cookie(&res).is_none());
+    }
+    assert_eq!(app.count("session").await, 0);
+}
+
+#[tokio::test]
+async fn sending_needs_a_session_and_valid_text() {
+    let app = spawn_app().await;
+    let key = app.create_room("Lobby").await;
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "hi")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let forged = "chat_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "hi")],
+            Some(forged),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let cookie = app.login("alice").await;
+    let long = "m".repeat(2001);
+    for content in ["", " \n ", long.as_str()] {
+        let res = app
+            .call(
+                "send_message",
+                &[("hash_key", &key), ("content", content)],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", "AAAAAAAAAAAAAAAA"), ("content", "hi")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("message").await, 0);
+
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "hello")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let message: ChatMessage = res.json().await.unwrap();
+    assert_eq!(message.username, "alice");
+    assert_eq!(message.content, "hello");
+    assert_eq!(app.count("message").await, 1);
+}
+
+#[tokio::test]
+async fn send_as_plain_form_post_returns_to_the_room() {
+    let app = spawn_app().await;
+    let key = app.create_room("Lobby").await;
+    let cookie = app.login("carol").await;
+    let room = format!("/chatrooms/{key}/");
+    let res = app
+        .post_form(
+            "send_message",
+            &[("hash_key", &key), ("content", "no js")],
+            &room,
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    // Leptos strips its error marker from the referer and may leave a bare `?`.
+    assert_eq!(
+        location(&res).trim_end_matches('?'),
+        format!("{}{room}", app.base)
+    );
+    let page = app
+        .get_page(&room, Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("no js"));
+}
+
+#[tokio::test]
+async fn two_people_see_each_others_messages_in_order() {
+    let app = spawn_app().await;
+    let key = app.create_room("Pair").await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let mut sent = Vec::new();
+    for (cookie, text) in [
+        (&alice, "hi bob"),
+        (&bob, "hi alice"),
+        (&alice, "how are you?"),
+    ] {
+        let res = app
+            .call(
+                "send_message",
+                &[("hash_key", &key), ("content", text)],
+                Some(cookie),
+            )
+            .await;
+        sent.push(res.json::<ChatMessage>().await.unwrap());
+    }
+    let res = app
+        .call(
+            "messages_after",
+            &[("hash_key", &key), ("after", &sent[0].id.to_string())],
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let newer: Vec<ChatMessage> = res.json().await.unwrap();
+    assert_eq!(newer, sent[1..].to_vec());
+    assert_eq!(newer[0].username, "bob");
+    assert_eq!(newer[1].username, "alice");
+}

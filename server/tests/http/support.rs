@@ -1,0 +1,168 @@
+//! `spawn_app()`: the real server on 127.0.0.1:0 with its own database file.
+
+use leptos::prelude::LeptosOptions;
+use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// A client that does not follow redirects, so tests can inspect them.
+    pub client: Client,
+    db_url: String,
+    _dir: TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+/// Starts a server with a fresh database and waits until it answers.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let options = LeptosOptions::builder()
+        .output_name("chat")
+        .site_root(dir.path().to_string_lossy().to_string())
+        .site_addr(addr)
+        .build();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let url = db_url.clone();
+    tokio::spawn(async move {
+        server::serve(listener, &url, options, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server failed");
+    });
+    let client = Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let app = TestApp {
+        base: format!("http://{addr}"),
+        client,
+        db_url,
+        _dir: dir,
+        _stop: stop,
+    };
+    // The listener is bound already; wait for migrations to finish.
+    for _ in 0..200 {
+        if app.get_page("/", None).await.status() == StatusCode::OK {
+            return app;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("server did not come up");
+}
+
+impl TestApp {
+    /// GET a page as a browser navigation (Accept: text/html), with an optional session cookie.
+    pub async fn get_page(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut req = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml");
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// POST a server function the way the hydrated app does (JSON answer).
+    pub async fn call(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header(header::ACCEPT, "application/json")
+            .form(form);
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// POST a server function as a plain HTML form with JavaScript off (answer: a redirect).
+    pub async fn post_form(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        referer: &str,
+        cookie: Option<&str>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, format!("{}{referer}", self.base))
+            .form(form);
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Creates a room through the server function and returns its hash key.
+    pub async fn create_room(&self, name: &str) -> String {
+        let res = self.call("create_room", &[("name", name)], None).await;
+        assert_eq!(res.status(), StatusCode::OK, "create_room failed");
+        res.json::<String>().await.expect("hash key")
+    }
+
+    /// Logs in as `username` and returns the `Cookie` header value for the session.
+    pub async fn login(&self, username: &str) -> String {
+        let res = self
+            .call("login", &[("username", username), ("next", "/")], None)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "login failed");
+        session_cookie(&res).expect("session cookie")
+    }
+
+    /// Runs a `SELECT COUNT(*)` on the server's database.
+    pub async fn count(&self, table: &str) -> i64 {
+        let db = self.db().await;
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("count")
+    }
+
+    /// A separate connection to the server's database.
+    pub async fn db(&self) -> DatabaseConnection {
+        Database::connect(&self.db_url).await.expect("db")
+    }
+}
+
+/// The `chat_session=...` pair from a response's Set-Cookie, ready for a Cookie header.
+pub fn session_cookie(res: &Response) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("chat_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// The Location header of a response.
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
