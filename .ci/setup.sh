@@ -12,7 +12,7 @@ BINARYEN_VERSION="132"
 
 # Build output lives outside the clone, so fresh clones (CI) reuse earlier builds.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
-export PATH="$HOME/.cargo/bin:$CACHE/tools/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$CACHE/tools/node_modules/.bin:$PATH"
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
