@@ -17,6 +17,8 @@ use crate::{
 
 /// Messages shown when a room page opens.
 pub const ROOM_PAGE_MESSAGES: u64 = 100;
+/// Older messages loaded per step when scrolling back.
+pub const HISTORY_PAGE: u64 = 50;
 
 /// Creates a chatroom and sends the browser to it.
 #[server(endpoint = "create_room")]
@@ -51,7 +53,14 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     let state = app_state()?;
     let (chat, me) = room_and_user(&state, &hash_key).await?;
     let messages = rooms::latest_messages(&state.db, chat.id, ROOM_PAGE_MESSAGES).await?;
+    let mut online = state.hub.online(chat.id);
+    if !online.contains(&me) {
+        online.push(me.clone());
+        online.sort();
+    }
     Ok(RoomView {
+        has_older: messages.len() as u64 == ROOM_PAGE_MESSAGES,
+        online,
         chat_id: i64::from(chat.id),
         share_url: format!("{}/chatrooms/{}/", public_origin()?, chat.hash_key),
         name: chat.name,
@@ -68,17 +77,26 @@ pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessa
     let (chat, me) = room_and_user(&state, &hash_key).await?;
     let text = MessageText::parse(&content)?;
     let username = Username::parse(&me)?;
-    let message = rooms::insert_message(&state.db, chat.id, &username, &text).await?;
+    let message = state.writer.send(chat.id, &username, &text).await?;
     tracing::debug!(chat_id = chat.id, message_id = message.id, "message stored");
     Ok(message)
 }
 
-/// Messages newer than `after` in the room behind `hash_key`, oldest first.
-#[server(endpoint = "messages_after")]
-pub async fn messages_after(hash_key: String, after: i64) -> Result<Vec<ChatMessage>, AppError> {
+/// Up to [`HISTORY_PAGE`] messages older than `before`, oldest first (scrolling back).
+#[server(endpoint = "messages_before")]
+pub async fn messages_before(hash_key: String, before: i64) -> Result<Vec<ChatMessage>, AppError> {
     let state = app_state()?;
     let (chat, _) = room_and_user(&state, &hash_key).await?;
-    Ok(rooms::messages_after(&state.db, chat.id, after, rooms::MAX_PAGE).await?)
+    Ok(rooms::messages_before(&state.db, chat.id, before, HISTORY_PAGE).await?)
+}
+
+/// Tells the room's other listeners that the session's user is typing.
+#[server(endpoint = "typing")]
+pub async fn typing(hash_key: String) -> Result<(), AppError> {
+    let state = app_state()?;
+    let (chat, me) = room_and_user(&state, &hash_key).await?;
+    state.hub.publish_typing(chat.id, &me);
+    Ok(())
 }
 
 /// The chat behind a share-link key and the visitor's username; an unknown key is `NotFound`

@@ -2,6 +2,7 @@
 //! browser (hydration).
 
 pub mod api;
+pub mod client;
 pub mod components;
 pub mod domain;
 pub mod error;

@@ -39,4 +39,28 @@ pub struct RoomView {
     pub me: String,
     /// The latest messages, oldest first.
     pub messages: Vec<ChatMessage>,
+    /// Whether there may be older messages than the first one in `messages`.
+    pub has_older: bool,
+    /// Usernames with the room open now, including the visitor.
+    pub online: Vec<String>,
+}
+
+/// What the live stream of a room carries (the SSE event name matches the `type` tag).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A stored message.
+    Message(ChatMessage),
+    /// Who has the room open now (sorted usernames).
+    Presence {
+        /// The chat.
+        chat_id: i64,
+        /// Usernames online.
+        online: Vec<String>,
+    },
+    /// Someone is typing.
+    Typing {
+        /// Who.
+        username: String,
+    },
 }

@@ -10,6 +10,8 @@ pub struct Config {
     /// Leptos settings: site address and where the built assets are (`LEPTOS_*`, set by
     /// cargo-leptos).
     pub leptos: LeptosOptions,
+    /// Live frames buffered per room before a slow listener catches up from the database.
+    pub room_buffer: usize,
 }
 
 /// Why the configuration could not be read.
@@ -30,6 +32,7 @@ impl Config {
         Ok(Self {
             database_url,
             leptos,
+            room_buffer: app::server::hub::DEFAULT_ROOM_BUFFER,
         })
     }
 }

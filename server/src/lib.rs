@@ -4,12 +4,12 @@
 pub mod chats_api;
 pub mod config;
 pub mod error_status;
+pub mod live;
 pub mod router;
 
 pub use config::Config;
 pub use router::{app, AppState};
 
-use leptos::prelude::LeptosOptions;
 use std::future::Future;
 use tokio::net::TcpListener;
 
@@ -24,19 +24,22 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// Connects to `database_url`, migrates, and serves on `listener` until `shutdown` completes.
+/// Connects to the database, migrates, and serves on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
-    database_url: &str,
-    leptos_options: LeptosOptions,
+    config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let db = app::server::db::connect_and_migrate(database_url).await?;
-    let state = AppState::new(db, leptos_options);
+    let db = app::server::db::connect_and_migrate(&config.database_url).await?;
+    let (state, stop_live) = AppState::new(db, config.leptos, config.room_buffer);
     let router = app(state);
     tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // End the live streams, or graceful shutdown would wait for them forever.
+            let _ = stop_live.send(true);
+        })
         .await?;
     Ok(())
 }

@@ -28,13 +28,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("Chat is running at http://{addr}/");
-    server::serve(
-        listener,
-        &config.database_url,
-        config.leptos,
-        shutdown_signal(),
-    )
-    .await?;
+    server::serve(listener, config, shutdown_signal()).await?;
     Ok(())
 }
 

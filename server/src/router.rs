@@ -2,7 +2,7 @@
 
 pub use app::server::state::AppState;
 
-use crate::{chats_api, error_status};
+use crate::{chats_api, error_status, live};
 use app::{shell, App};
 use axum::{routing::get, Router};
 use leptos::prelude::provide_context;
@@ -17,6 +17,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/chats/{id}/", get(chats_api::messages))
         .route("/chats/{id}", get(chats_api::messages))
+        .route("/chatrooms/{hash_key}/events", get(live::events))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,10 +1,13 @@
 //! The box to write and send a message; Enter sends, Shift+Enter adds a line.
 
-use crate::api::SendMessage;
+use crate::api::{typing, SendMessage};
 use crate::components::form_error::{error_text, FormError};
 use crate::domain::MessageText;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+
+/// How often typing is announced while someone keeps typing.
+const TYPING_EVERY_MS: f64 = 2000.0;
 
 /// The send form for the room behind `hash_key`.
 #[component]
@@ -19,6 +22,30 @@ pub fn Composer(hash_key: String, send: ServerAction<SendMessage>) -> impl IntoV
                 el.set_value("");
                 let _ = el.focus();
             }
+        }
+    });
+
+    // Tell the room we are typing, at most once per TYPING_EVERY_MS.
+    let last_typing = StoredValue::new(0.0_f64);
+    let on_input = {
+        let hash_key = hash_key.clone();
+        move |_| {
+            let now = js_sys::Date::now();
+            if now - last_typing.get_value() < TYPING_EVERY_MS {
+                return;
+            }
+            last_typing.set_value(now);
+            let hash_key = hash_key.clone();
+            leptos::task::spawn_local(async move {
+                // Best effort: a lost typing hint is not worth an error message.
+                let _ = typing(hash_key).await;
+            });
+        }
+    };
+    // A sent message ends the typing hint, so the next keystroke announces again.
+    Effect::new(move |_| {
+        if send.pending().get() {
+            last_typing.set_value(0.0);
         }
     });
 
@@ -44,6 +71,7 @@ pub fn Composer(hash_key: String, send: ServerAction<SendMessage>) -> impl IntoV
                 placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
                 aria-label="Message"
                 on:keydown=on_keydown
+                on:input=on_input
             ></textarea>
             <button type="submit">"Send"</button>
             <FormError error=Signal::derive(move || send.value().with(error_text))/>

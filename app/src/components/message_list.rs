@@ -1,6 +1,7 @@
-//! The list of messages, oldest at the top.
+//! The list of messages, oldest at the top, with the unread divider and the message being sent.
 
 use crate::model::ChatMessage;
+use leptos::html::Ol;
 use leptos::prelude::*;
 
 /// `HH:MM` of an RFC 3339 timestamp: in the browser's time zone once `local` is set, in UTC
@@ -19,18 +20,38 @@ fn display_time(message: &ChatMessage, local: bool) -> String {
 
 /// Renders `messages`, each with its sender and time; the text is always plain text.
 #[component]
-pub fn MessageList(messages: RwSignal<Vec<ChatMessage>>, me: String) -> impl IntoView {
+pub fn MessageList(
+    messages: RwSignal<Vec<ChatMessage>>,
+    me: String,
+    /// The first message that arrived while the tab was hidden.
+    #[prop(into)]
+    unread_from: Signal<Option<i64>>,
+    /// The text being sent and not yet acknowledged.
+    #[prop(into)]
+    pending: Signal<Option<String>>,
+    /// Whether older messages are being fetched.
+    #[prop(into)]
+    loading_older: Signal<bool>,
+    /// The scrolling list element.
+    list_ref: NodeRef<Ol>,
+) -> impl IntoView {
     // Switch to local times only after hydration, so the first render matches the server's.
     let local = RwSignal::new(false);
     Effect::new(move |_| local.set(true));
+    let pending_author = me.clone();
     view! {
-        <ol class="messages" aria-live="polite">
+        <ol class="messages" aria-live="polite" node_ref=list_ref>
+            <Show when=move || loading_older.get()>
+                <li class="loading-older">"Loading older messages…"</li>
+            </Show>
             <For each=move || messages.get() key=|m| m.id let:message>
-                <li
-                    class="message"
-                    class:mine=message.username == me
-                    data-id=message.id
-                >
+                <Show when={
+                    let id = message.id;
+                    move || unread_from.get() == Some(id)
+                }>
+                    <li class="unread-divider" role="separator">"New messages"</li>
+                </Show>
+                <li class="message" class:mine=message.username == me data-id=message.id>
                     <span class="meta">
                         <span class="author">{message.username.clone()}</span>
                         <time datetime=message.timestamp.clone() title=message.timestamp.clone()>
@@ -43,9 +64,26 @@ pub fn MessageList(messages: RwSignal<Vec<ChatMessage>>, me: String) -> impl Int
                     <p class="content">{message.content.clone()}</p>
                 </li>
             </For>
+            {move || {
+                pending
+                    .get()
+                    .map(|text| {
+                        view! {
+                            <li class="message mine pending">
+                                <span class="meta">
+                                    <span class="author">{pending_author.clone()}</span>
+                                    <span class="sending">"sending…"</span>
+                                </span>
+                                <p class="content">{text}</p>
+                            </li>
+                        }
+                    })
+            }}
         </ol>
-        <Show when=move || messages.with(Vec::is_empty)>
+        <Show when=move || messages.with(Vec::is_empty) && pending.with(Option::is_none)>
             <p class="empty">"No messages yet. Say hello!"</p>
         </Show>
     }
+    // Erase the deep view type: it keeps the room page's type (and compile times) small.
+    .into_any()
 }

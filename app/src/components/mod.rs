@@ -3,4 +3,5 @@
 pub mod composer;
 pub mod form_error;
 pub mod message_list;
+pub mod presence;
 pub mod share_link;

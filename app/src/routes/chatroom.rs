@@ -1,16 +1,20 @@
 //! `/chatrooms/<hash_key>/`: the room's history, the composer, live updates and the share link.
 
-use crate::api::{load_room, messages_after, SendMessage};
-use crate::components::{composer::Composer, message_list::MessageList, share_link::ShareLink};
+use crate::api::{load_room, messages_before, SendMessage, HISTORY_PAGE};
+use crate::client::live::{self, LiveStatus};
+use crate::components::{
+    composer::Composer,
+    message_list::MessageList,
+    presence::{PresenceList, TypingIndicator},
+    share_link::ShareLink,
+};
 use crate::error::AppError;
-use crate::model::{ChatMessage, RoomView};
+use crate::model::{ChatMessage, LiveEvent, RoomView};
 use crate::routes::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_params_map};
-
-/// How often an open room asks for new messages (until live push replaces this).
-const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+use std::time::Duration;
 
 /// Loads the room, or sends the visitor to log in, or answers 404.
 #[component]
@@ -62,8 +66,8 @@ fn urlencode(path: &str) -> String {
         .collect()
 }
 
-/// Adds messages not seen yet (by id), keeping the list ordered.
-fn merge(list: &mut Vec<ChatMessage>, incoming: impl IntoIterator<Item = ChatMessage>) {
+/// Adds messages not seen yet (by id), keeping the list ordered; tells whether any was new.
+fn merge(list: &mut Vec<ChatMessage>, incoming: impl IntoIterator<Item = ChatMessage>) -> bool {
     let mut changed = false;
     for message in incoming {
         if !list.iter().rev().any(|m| m.id == message.id) {
@@ -74,6 +78,7 @@ fn merge(list: &mut Vec<ChatMessage>, incoming: impl IntoIterator<Item = ChatMes
     if changed {
         list.sort_by_key(|m| m.id);
     }
+    changed
 }
 
 /// The open room.
@@ -85,79 +90,256 @@ fn Room(room: RoomView) -> impl IntoView {
         share_url,
         me,
         messages: initial,
+        has_older,
+        online,
         ..
     } = room;
     let messages = RwSignal::new(initial);
+    let online = RwSignal::new(online);
+    let typing = RwSignal::new(Vec::<String>::new());
+    let status = RwSignal::new(LiveStatus::Static);
+    let unread = RwSignal::new(0usize);
+    let unread_from = RwSignal::new(None::<i64>);
+    let has_older = RwSignal::new(has_older);
+    let loading_older = RwSignal::new(false);
+    let list_ref = NodeRef::<leptos::html::Ol>::new();
     let send = ServerAction::<SendMessage>::new();
 
-    // The sender sees their message as soon as the server acknowledged it.
+    // The sender sees their message as soon as the server acknowledged it (the live stream may
+    // bring the same message too; ids dedupe).
     Effect::new(move |_| {
         if let Some(Ok(message)) = send.value().get() {
-            messages.update(|list| merge(list, [message]));
+            let stick = is_near_bottom(list_ref);
+            messages.update(|list| {
+                merge(list, [message]);
+            });
+            if stick {
+                scroll_to_bottom(list_ref);
+            }
         }
     });
+    let pending = Signal::derive(move || {
+        send.input()
+            .with(|input| input.as_ref().map(|i| i.content.trim().to_owned()))
+            .filter(|text| !text.is_empty())
+    });
 
-    // None while server-rendered (and with JavaScript off); then whether the last refresh worked.
-    let live = RwSignal::new(None::<bool>);
-    poll_for_new_messages(hash_key.clone(), messages, live);
+    start_live(LiveSetup {
+        hash_key: hash_key.clone(),
+        me: me.clone(),
+        messages,
+        online,
+        typing,
+        status,
+        unread,
+        unread_from,
+        list_ref,
+    });
+
+    let on_scroll = {
+        let hash_key = hash_key.clone();
+        move |_| {
+            load_older_if_at_top(
+                hash_key.clone(),
+                messages,
+                has_older,
+                loading_older,
+                list_ref,
+            )
+        }
+    };
+    let title = {
+        let name = name.clone();
+        move || match unread.get() {
+            0 => format!("{name} · Chat"),
+            n => format!("({n}) {name}"),
+        }
+    };
 
     view! {
-        <Title text=format!("{name} · Chat")/>
-        <section class="room" data-live=move || (live.get() == Some(true)).to_string()>
+        <Title text=title/>
+        <section class="room" data-live=move || (status.get() == LiveStatus::Live).to_string()>
             <header class="room-header">
                 <h1>{name.clone()}</h1>
                 <p class="whoami">"You are " <strong>{me.clone()}</strong></p>
-                <p class="status" class:offline=move || live.get() != Some(true)>
-                    {move || match live.get() {
-                        None => "reload the page for new messages",
-                        Some(true) => "live",
-                        Some(false) => "connection lost, retrying…",
+                <p class="status" class:offline=move || status.get() != LiveStatus::Live>
+                    {move || match status.get() {
+                        LiveStatus::Static => "reload the page for new messages",
+                        LiveStatus::Live => "live",
+                        LiveStatus::Reconnecting => "reconnecting…",
                     }}
                 </p>
             </header>
-            <MessageList messages me/>
+            <PresenceList online/>
+            <div class="scroller" on:scroll=on_scroll>
+                <MessageList
+                    messages
+                    me
+                    unread_from
+                    pending
+                    loading_older
+                    list_ref
+                />
+            </div>
+            <TypingIndicator typing/>
             <Composer hash_key send/>
             <ShareLink url=share_url/>
         </section>
     }
 }
 
-/// In the browser, asks the server for newer messages every [`REFRESH_EVERY`].
-fn poll_for_new_messages(
+/// What the live connection updates.
+struct LiveSetup {
     hash_key: String,
+    me: String,
     messages: RwSignal<Vec<ChatMessage>>,
-    live: RwSignal<Option<bool>>,
-) {
+    online: RwSignal<Vec<String>>,
+    typing: RwSignal<Vec<String>>,
+    status: RwSignal<LiveStatus>,
+    unread: RwSignal<usize>,
+    unread_from: RwSignal<Option<i64>>,
+    list_ref: NodeRef<leptos::html::Ol>,
+}
+
+/// In the browser: opens the live stream and keeps the list, presence, typing and the unread
+/// count up to date. Nothing runs on the server or with JavaScript off.
+fn start_live(setup: LiveSetup) {
+    let LiveSetup {
+        hash_key,
+        me,
+        messages,
+        online,
+        typing,
+        status,
+        unread,
+        unread_from,
+        list_ref,
+    } = setup;
+    // Who typed when (ms since epoch); shown for TYPING_SHOWN after their last keystroke.
+    let typed_at = StoredValue::new(Vec::<(String, f64)>::new());
+    let refresh_typing = move || {
+        let now = js_sys::Date::now();
+        typed_at.update_value(|list| list.retain(|(_, at)| now - at < TYPING_SHOWN_MS));
+        let names: Vec<String> =
+            typed_at.with_value(|l| l.iter().map(|(n, _)| n.clone()).collect());
+        if typing.with_untracked(|t| *t != names) {
+            typing.set(names);
+        }
+    };
+
     Effect::new(move |_| {
-        let hash_key = hash_key.clone();
-        let in_flight = StoredValue::new(false);
-        let handle = set_interval_with_handle(
-            move || {
-                if in_flight.get_value() {
+        scroll_to_bottom(list_ref);
+        let me = me.clone();
+        let on_event = move |event: LiveEvent| match event {
+            LiveEvent::Message(message) => {
+                let (id, mine) = (message.id, message.username == me);
+                let stick = is_near_bottom(list_ref);
+                let mut added = false;
+                messages.update(|list| added = merge(list, [message]));
+                if !added {
                     return;
                 }
-                in_flight.set_value(true);
-                let after = messages.with_untracked(|l| l.last().map_or(0, |m| m.id));
-                let hash_key = hash_key.clone();
-                leptos::task::spawn_local(async move {
-                    match messages_after(hash_key, after).await {
-                        Ok(new) => {
-                            if !new.is_empty() {
-                                messages.update(|list| merge(list, new));
-                            }
-                            live.set(Some(true));
-                        }
-                        Err(_) => live.set(Some(false)),
+                typed_at.update_value(|list| list.retain(|(name, _)| name != &me));
+                if !mine && document().hidden() {
+                    unread.update(|n| *n += 1);
+                    if unread_from.get_untracked().is_none() {
+                        unread_from.set(Some(id));
                     }
-                    in_flight.set_value(false);
-                });
-            },
-            REFRESH_EVERY,
-        );
-        if let Ok(handle) = handle {
-            live.set(Some(true));
-            on_cleanup(move || handle.clear());
+                }
+                if stick || mine {
+                    scroll_to_bottom(list_ref);
+                }
+            }
+            LiveEvent::Presence { online: now, .. } => online.set(now),
+            LiveEvent::Typing { username } => {
+                if username != me {
+                    let now = js_sys::Date::now();
+                    typed_at.update_value(|list| {
+                        list.retain(|(name, _)| name != &username);
+                        list.push((username, now));
+                    });
+                    refresh_typing();
+                }
+            }
+        };
+        let last_id = move || messages.with_untracked(|l| l.last().map_or(0, |m| m.id));
+        let url = format!("/chatrooms/{hash_key}/events");
+        let connection = live::connect(url, last_id, on_event, status);
+        let keep = StoredValue::new_local(Some(connection));
+
+        let sweep = set_interval_with_handle(refresh_typing, Duration::from_millis(1000)).ok();
+        let visibility = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if document().hidden() {
+                // A new absence: the next message that arrives marks where "new" starts.
+                unread_from.set(None);
+            } else {
+                unread.set(0);
+            }
+        });
+        on_cleanup(move || {
+            keep.set_value(None);
+            if let Some(sweep) = sweep {
+                sweep.clear();
+            }
+            visibility.remove();
+        });
+    });
+}
+
+/// How long "x is typing…" stays after x's last keystroke.
+const TYPING_SHOWN_MS: f64 = 4000.0;
+
+fn is_near_bottom(list_ref: NodeRef<leptos::html::Ol>) -> bool {
+    scroller(list_ref)
+        .is_none_or(|el| el.scroll_height() - el.scroll_top() - el.client_height() < 80)
+}
+
+fn scroller(list_ref: NodeRef<leptos::html::Ol>) -> Option<web_sys::Element> {
+    list_ref.get_untracked().and_then(|ol| ol.parent_element())
+}
+
+/// Scrolls the message list to its end once the DOM has caught up.
+fn scroll_to_bottom(list_ref: NodeRef<leptos::html::Ol>) {
+    request_animation_frame(move || {
+        if let Some(el) = scroller(list_ref) {
+            el.set_scroll_top(el.scroll_height());
         }
+    });
+}
+
+/// Near the top of the list, fetches the previous page and keeps what the reader sees in place.
+fn load_older_if_at_top(
+    hash_key: String,
+    messages: RwSignal<Vec<ChatMessage>>,
+    has_older: RwSignal<bool>,
+    loading: RwSignal<bool>,
+    list_ref: NodeRef<leptos::html::Ol>,
+) {
+    let Some(el) = scroller(list_ref) else { return };
+    if el.scroll_top() > 40 || loading.get_untracked() || !has_older.get_untracked() {
+        return;
+    }
+    let Some(first) = messages.with_untracked(|l| l.first().map(|m| m.id)) else {
+        return;
+    };
+    loading.set(true);
+    leptos::task::spawn_local(async move {
+        match messages_before(hash_key, first).await {
+            Ok(older) => {
+                has_older.set(older.len() as u64 == HISTORY_PAGE);
+                let before = (el.scroll_height(), el.scroll_top());
+                messages.update(|list| {
+                    let mut all = older;
+                    all.append(list);
+                    *list = all;
+                });
+                request_animation_frame(move || {
+                    el.set_scroll_top(el.scroll_height() - before.0 + before.1);
+                });
+            }
+            Err(_) => has_older.set(true),
+        }
+        loading.set(false);
     });
 }
 

@@ -24,14 +24,7 @@ fn request_parts() -> Result<Parts, AppError> {
 /// The username of the visitor's session, or `NotLoggedIn`.
 pub async fn current_username(state: &AppState) -> Result<String, AppError> {
     let parts = request_parts()?;
-    let token = parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(sessions::token_from_cookie_header)
-        .ok_or(AppError::NotLoggedIn)?;
-    sessions::username_for_token(&state.db, token)
+    sessions::username_from_headers(&state.db, &parts.headers)
         .await?
         .ok_or(AppError::NotLoggedIn)
 }

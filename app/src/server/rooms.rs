@@ -2,7 +2,7 @@
 
 use super::entities::{chat, message};
 use super::random::new_hash_key;
-use crate::domain::{HashKey, MessageText, RoomName, Username};
+use crate::domain::{HashKey, RoomName};
 use crate::model::ChatMessage;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -46,23 +46,6 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<cha
     chat::Entity::find_by_id(id).one(db).await
 }
 
-/// Stores a message; the database assigns its id and the server its timestamp.
-pub async fn insert_message(
-    db: &impl ConnectionTrait,
-    chat_id: i32,
-    username: &Username,
-    text: &MessageText,
-) -> Result<ChatMessage, DbErr> {
-    let row = message::ActiveModel {
-        chat_id: Set(chat_id),
-        timestamp: Set(chrono::Utc::now()),
-        username: Set(username.as_str().to_owned()),
-        content: Set(text.as_str().to_owned()),
-        ..Default::default()
-    };
-    Ok(to_dto(row.insert(db).await?))
-}
-
 /// Up to `limit` messages with id greater than `after`, oldest first.
 pub async fn messages_after(
     db: &impl ConnectionTrait,
@@ -86,17 +69,11 @@ pub async fn latest_messages(
     chat_id: i32,
     limit: u64,
 ) -> Result<Vec<ChatMessage>, DbErr> {
-    let mut rows = message::Entity::find()
-        .filter(message::Column::ChatId.eq(chat_id))
-        .order_by_desc(message::Column::Id)
-        .limit(limit.min(MAX_PAGE))
-        .all(db)
-        .await?;
-    rows.reverse();
-    Ok(rows.into_iter().map(to_dto).collect())
+    messages_before(db, chat_id, i64::MAX, limit).await
 }
 
-fn to_dto(row: message::Model) -> ChatMessage {
+/// The wire form of a stored message.
+pub(crate) fn to_dto(row: message::Model) -> ChatMessage {
     ChatMessage {
         id: i64::from(row.id),
         chat_id: i64::from(row.chat_id),
@@ -106,4 +83,22 @@ fn to_dto(row: message::Model) -> ChatMessage {
         username: row.username,
         content: row.content,
     }
+}
+
+/// Up to `limit` messages with id less than `before`, oldest first (scrolling back in history).
+pub async fn messages_before(
+    db: &impl ConnectionTrait,
+    chat_id: i32,
+    before: i64,
+    limit: u64,
+) -> Result<Vec<ChatMessage>, DbErr> {
+    let mut rows = message::Entity::find()
+        .filter(message::Column::ChatId.eq(chat_id))
+        .filter(message::Column::Id.lt(before))
+        .order_by_desc(message::Column::Id)
+        .limit(limit.min(MAX_PAGE))
+        .all(db)
+        .await?;
+    rows.reverse();
+    Ok(rows.into_iter().map(to_dto).collect())
 }

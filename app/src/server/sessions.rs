@@ -42,6 +42,22 @@ pub async fn username_for_token(
         .map(|s| s.username))
 }
 
+/// The username of the session whose cookie is in `headers`, if any.
+pub async fn username_from_headers(
+    db: &impl ConnectionTrait,
+    headers: &http::HeaderMap,
+) -> Result<Option<String>, DbErr> {
+    let token = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(token_from_cookie_header);
+    match token {
+        Some(token) => username_for_token(db, token).await,
+        None => Ok(None),
+    }
+}
+
 /// The session token in a `Cookie` header, if there is one.
 pub fn token_from_cookie_header(header: &str) -> Option<&str> {
     header

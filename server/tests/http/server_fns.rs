@@ -70,8 +70,8 @@ async fn malformed_server_fn_requests_are_400_not_500() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let res = app
         .call(
-            "messages_after",
-            &[("hash_key", "x"), ("after", "NaN")],
+            "messages_before",
+            &[("hash_key", "x"), ("before", "NaN")],
             None,
         )
         .await;
@@ -260,14 +260,14 @@ async fn two_people_see_each_others_messages_in_order() {
     }
     let res = app
         .call(
-            "messages_after",
-            &[("hash_key", &key), ("after", &sent[0].id.to_string())],
+            "messages_before",
+            &[("hash_key", &key), ("before", &sent[2].id.to_string())],
             Some(&bob),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let newer: Vec<ChatMessage> = res.json().await.unwrap();
-    assert_eq!(newer, sent[1..].to_vec());
-    assert_eq!(newer[0].username, "bob");
-    assert_eq!(newer[1].username, "alice");
+    let older: Vec<ChatMessage> = res.json().await.unwrap();
+    assert_eq!(older, sent[..2].to_vec());
+    assert_eq!(older[0].username, "alice");
+    assert_eq!(older[1].username, "bob");
 }

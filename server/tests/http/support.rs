@@ -19,6 +19,11 @@ pub struct TestApp {
 
 /// Starts a server with a fresh database and waits until it answers.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(app::server::hub::DEFAULT_ROOM_BUFFER).await
+}
+
+/// Like [`spawn_app`], with `room_buffer` live frames buffered per room (small = easy lag).
+pub async fn spawn_app_with(room_buffer: usize) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -31,9 +36,13 @@ pub async fn spawn_app() -> TestApp {
         .site_addr(addr)
         .build();
     let (stop, stopped) = oneshot::channel::<()>();
-    let url = db_url.clone();
+    let config = server::Config {
+        database_url: db_url.clone(),
+        leptos: options,
+        room_buffer,
+    };
     tokio::spawn(async move {
-        server::serve(listener, &url, options, async {
+        server::serve(listener, config, async {
             let _ = stopped.await;
         })
         .await
@@ -165,4 +174,142 @@ pub fn location(res: &Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// One parsed Server-Sent Event.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    /// The `id:` field, if any.
+    pub id: Option<i64>,
+    /// The `event:` name.
+    pub event: String,
+    /// The `data:` payload.
+    pub data: String,
+}
+
+impl SseEvent {
+    /// The payload as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.data).expect("event data is JSON")
+    }
+}
+
+/// A live stream being read event by event.
+pub struct EventStream {
+    body: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buf: String,
+}
+
+impl EventStream {
+    /// The next event (comments and `retry:` lines skipped), or `None` after `wait` of silence
+    /// or when the stream ends.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<SseEvent> {
+        use futures_util::StreamExt;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                if let Some(event) = parse_block(&block) {
+                    return Some(event);
+                }
+            }
+            match tokio::time::timeout(wait, self.body.next()).await {
+                Ok(Some(Ok(chunk))) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The next event named `kind`, skipping others.
+    pub async fn next_of(&mut self, kind: &str, wait: std::time::Duration) -> Option<SseEvent> {
+        loop {
+            let event = self.next(wait).await?;
+            if event.event == kind {
+                return Some(event);
+            }
+        }
+    }
+
+    /// Message contents received until `wait` passes with no message event.
+    pub async fn drain_messages(&mut self, wait: std::time::Duration) -> Vec<(i64, String)> {
+        let mut out = Vec::new();
+        while let Some(event) = self.next_of("message", wait).await {
+            let json = event.json();
+            out.push((
+                event.id.expect("message id"),
+                json["content"].as_str().unwrap().to_owned(),
+            ));
+        }
+        out
+    }
+}
+
+fn parse_block(block: &str) -> Option<SseEvent> {
+    let (mut id, mut event, mut data) = (None, None, None);
+    for line in block.lines() {
+        if let Some(v) = line.strip_prefix("id: ") {
+            id = v.parse().ok();
+        } else if let Some(v) = line.strip_prefix("event: ") {
+            event = Some(v.to_owned());
+        } else if let Some(v) = line.strip_prefix("data: ") {
+            data = Some(v.to_owned());
+        }
+    }
+    Some(SseEvent {
+        id,
+        event: event?,
+        data: data?,
+    })
+}
+
+impl TestApp {
+    /// Opens `/chatrooms/<key>/events` with an optional cookie and resume headers; returns the raw
+    /// response (for status checks).
+    pub async fn events_response(
+        &self,
+        key: &str,
+        cookie: Option<&str>,
+        last_event_id: Option<i64>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .get(format!("{}/chatrooms/{key}/events", self.base))
+            .header(header::ACCEPT, "text/event-stream");
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id.to_string());
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Opens the live stream of a room as the session in `cookie`.
+    pub async fn events(&self, key: &str, cookie: &str, last_event_id: Option<i64>) -> EventStream {
+        let res = self.events_response(key, Some(cookie), last_event_id).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "text/event-stream"
+        );
+        EventStream {
+            body: Box::pin(res.bytes_stream()),
+            buf: String::new(),
+        }
+    }
+
+    /// Sends a message as the session in `cookie` and returns its id.
+    pub async fn send(&self, key: &str, cookie: &str, content: &str) -> i64 {
+        let res = self
+            .call(
+                "send_message",
+                &[("hash_key", key), ("content", content)],
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "send failed");
+        res.json::<app::model::ChatMessage>()
+            .await
+            .expect("message")
+            .id
+    }
 }

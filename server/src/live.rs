@@ -1,0 +1,192 @@
+//! `GET /chatrooms/<hash_key>/events`: a room's live stream (Server-Sent Events).
+//!
+//! Order of work, so nothing is missed or sent twice: subscribe to the hub first, then send what
+//! the database holds after the client's last id, then forward live frames, skipping ids already
+//! sent. A listener that falls behind the hub's buffer catches up from the database again.
+
+use app::domain::HashKey;
+use app::model::LiveEvent;
+use app::server::hub::{encode_frame, Subscription};
+use app::server::{rooms, sessions, state::AppState};
+use axum::{
+    body::{Body, Bytes},
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use futures_util::Stream;
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// A comment line this often keeps proxies and browsers from closing an idle stream.
+const KEEPALIVE: Duration = Duration::from_secs(25);
+
+/// `?after=<message id>`: resume point for clients that reconnect by themselves.
+#[derive(Debug, Deserialize)]
+pub struct ResumeQuery {
+    after: Option<String>,
+}
+
+/// Why a live stream was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// Unknown or malformed hash key.
+    #[error("This chatroom does not exist.")]
+    NotFound,
+    /// No valid session cookie.
+    #[error("Please choose a username first.")]
+    NotLoggedIn,
+    /// `after` or `Last-Event-ID` is not a message id.
+    #[error("The resume position must be a message id.")]
+    BadResume,
+    /// Database fault (logged).
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl IntoResponse for LiveError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            LiveError::NotFound => StatusCode::NOT_FOUND,
+            LiveError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            LiveError::BadResume => StatusCode::BAD_REQUEST,
+            LiveError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, self.to_string()).into_response()
+    }
+}
+
+impl From<sea_orm::DbErr> for LiveError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %err, "database error opening a live stream");
+        LiveError::Internal
+    }
+}
+
+fn parse_resume(raw: Option<&str>) -> Result<i64, LiveError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(0),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id >= 0)
+            .ok_or(LiveError::BadResume),
+    }
+}
+
+/// The handler.
+pub async fn events(
+    State(state): State<AppState>,
+    Path(hash_key): Path<String>,
+    Query(query): Query<ResumeQuery>,
+    headers: HeaderMap,
+) -> Result<Response, LiveError> {
+    let key = HashKey::parse(&hash_key).map_err(|_| LiveError::NotFound)?;
+    let chat = rooms::find_by_hash_key(&state.db, &key)
+        .await?
+        .ok_or(LiveError::NotFound)?;
+    let username = sessions::username_from_headers(&state.db, &headers)
+        .await?
+        .ok_or(LiveError::NotLoggedIn)?;
+    // The browser's own reconnect sends Last-Event-ID; our reconnect passes ?after=.
+    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+    let after = parse_resume(last_event_id)?.max(parse_resume(query.after.as_deref())?);
+
+    let subscription = state.hub.subscribe(chat.id, &username);
+    let body = Body::from_stream(live_stream(state, chat.id, after, subscription));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+fn live_stream(
+    state: AppState,
+    chat_id: i32,
+    mut last_sent: i64,
+    subscription: Subscription,
+) -> impl Stream<Item = Result<Bytes, Infallible>> {
+    let mut shutdown = state.shutdown.clone();
+    async_stream::stream! {
+        // Move the whole subscription in (not just its receiver): its presence lives with it.
+        let mut subscription = subscription;
+        yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
+        // The snapshot now; the same list may also be queued from our own arrival: skip repeats.
+        let mut last_presence = state.hub.presence_now(chat_id).bytes.clone();
+        yield Ok(last_presence.clone());
+        let mut catching_up = true;
+        let stopping = *shutdown.borrow_and_update();
+        loop {
+            if stopping {
+                break;
+            }
+            if catching_up {
+                let page = match rooms::messages_after(&state.db, chat_id, last_sent, rooms::MAX_PAGE).await {
+                    Ok(page) => page,
+                    Err(err) => {
+                        // The client reconnects and resumes from its last id.
+                        tracing::warn!(error = %err, chat_id, "live catch-up failed");
+                        break;
+                    }
+                };
+                if page.is_empty() {
+                    catching_up = false;
+                }
+                for message in page {
+                    last_sent = message.id;
+                    yield Ok(encode_frame(&LiveEvent::Message(message)).bytes);
+                }
+                continue;
+            }
+            tokio::select! {
+                // Changed (to true) or the sender is gone: either way the server is stopping.
+                _ = shutdown.changed() => break,
+                received = tokio::time::timeout(KEEPALIVE, subscription.rx.recv()) => match received {
+                    Err(_) => yield Ok(Bytes::from_static(b": keepalive\n\n")),
+                    Ok(Ok(frame)) => {
+                        if let Some(id) = frame.message_id {
+                            if id <= last_sent {
+                                continue;
+                            }
+                            last_sent = id;
+                        } else if frame.is_presence {
+                            if frame.bytes == last_presence {
+                                continue;
+                            }
+                            last_presence = frame.bytes.clone();
+                        }
+                        yield Ok(frame.bytes.clone());
+                    }
+                    Ok(Err(RecvError::Lagged(skipped))) => {
+                        tracing::debug!(chat_id, skipped, "slow listener catches up from the database");
+                        catching_up = true;
+                        // Presence changes may have been skipped too: resend the current list.
+                        last_presence = state.hub.presence_now(chat_id).bytes.clone();
+                        yield Ok(last_presence.clone());
+                    }
+                    Ok(Err(RecvError::Closed)) => break,
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resume_positions_parse_strictly() {
+        assert_eq!(parse_resume(None).unwrap(), 0);
+        assert_eq!(parse_resume(Some(" 42 ")).unwrap(), 42);
+        assert!(parse_resume(Some("-1")).is_err());
+        assert!(parse_resume(Some("abc")).is_err());
+    }
+}

@@ -1,0 +1,171 @@
+//! The live stream: delivery, resume without gaps or duplicates, lag, presence and typing.
+
+use crate::support::{spawn_app, spawn_app_with};
+use reqwest::StatusCode;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
+const QUIET: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn the_stream_needs_a_session_and_a_real_room() {
+    let app = spawn_app().await;
+    let key = app.create_room("Live").await;
+    let res = app.events_response(&key, None, None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let cookie = app.login("alice").await;
+    for bad in ["AAAAAAAAAAAAAAAA", "nope"] {
+        let res = app.events_response(bad, Some(&cookie), None).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
+    let res = app
+        .client
+        .get(format!("{}/chatrooms/{key}/events?after=abc", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn messages_are_pushed_to_every_listener_with_their_id() {
+    let app = spawn_app().await;
+    let key = app.create_room("Live").await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let mut alice_stream = app.events(&key, &alice, None).await;
+    let mut bob_stream = app.events(&key, &bob, None).await;
+
+    let id = app.send(&key, &bob, "pushed").await;
+    for stream in [&mut alice_stream, &mut bob_stream] {
+        let event = stream.next_of("message", WAIT).await.expect("a message");
+        assert_eq!(event.id, Some(id));
+        let json = event.json();
+        assert_eq!(json["content"], "pushed");
+        assert_eq!(json["username"], "bob");
+    }
+}
+
+#[tokio::test]
+async fn a_new_listener_first_gets_the_history_after_its_position() {
+    let app = spawn_app().await;
+    let key = app.create_room("Live").await;
+    let alice = app.login("alice").await;
+    let first = app.send(&key, &alice, "one").await;
+    app.send(&key, &alice, "two").await;
+    let mut all = app.events(&key, &alice, None).await;
+    let got: Vec<String> = all
+        .drain_messages(QUIET)
+        .await
+        .into_iter()
+        .map(|m| m.1)
+        .collect();
+    assert_eq!(got, ["one", "two"]);
+    let mut resumed = app.events(&key, &alice, Some(first)).await;
+    let got: Vec<String> = resumed
+        .drain_messages(QUIET)
+        .await
+        .into_iter()
+        .map(|m| m.1)
+        .collect();
+    assert_eq!(got, ["two"]);
+}
+
+#[tokio::test]
+async fn reconnecting_with_the_last_id_delivers_exactly_the_missed_messages() {
+    let app = spawn_app().await;
+    let key = app.create_room("Resume").await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+
+    let mut stream = app.events(&key, &alice, None).await;
+    app.send(&key, &bob, "before").await;
+    let seen = stream.next_of("message", WAIT).await.unwrap();
+    let last = seen.id.unwrap();
+    drop(stream); // the connection drops
+
+    let mut missed = Vec::new();
+    for i in 0..5 {
+        missed.push(app.send(&key, &bob, &format!("while away {i}")).await);
+    }
+    let mut stream = app.events(&key, &alice, Some(last)).await;
+    let after_live = app.send(&key, &bob, "after reconnect").await;
+    let got = stream.drain_messages(QUIET).await;
+    let ids: Vec<i64> = got.iter().map(|m| m.0).collect();
+    let mut expected = missed.clone();
+    expected.push(after_live);
+    assert_eq!(
+        ids, expected,
+        "exactly the missed ones, in order, then live"
+    );
+}
+
+#[tokio::test]
+async fn a_listener_that_falls_behind_catches_up_from_the_database() {
+    // A room buffer of 4 frames: a burst of concurrent sends overflows it for sure.
+    let app = spawn_app_with(4).await;
+    let key = app.create_room("Burst").await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let mut stream = app.events(&key, &alice, None).await;
+    // Wait until the stream is live (its first presence event).
+    stream.next_of("presence", WAIT).await.unwrap();
+
+    let sends = (0..60).map(|i| {
+        let (app, key, bob) = (&app, &key, &bob);
+        async move { app.send(key, bob, &format!("burst {i}")).await }
+    });
+    let mut ids = futures_util::future::join_all(sends).await;
+    ids.sort_unstable();
+    let got: Vec<i64> = stream
+        .drain_messages(Duration::from_secs(1))
+        .await
+        .iter()
+        .map(|m| m.0)
+        .collect();
+    assert_eq!(got, ids, "every message once, in id order");
+}
+
+#[tokio::test]
+async fn presence_follows_connections_and_counts_tabs_once() {
+    let app = spawn_app().await;
+    let key = app.create_room("Presence").await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+
+    let mut watcher = app.events(&key, &alice, None).await;
+    let first = watcher.next_of("presence", WAIT).await.unwrap().json();
+    assert_eq!(first["online"], serde_json::json!(["alice"]));
+
+    let bob_tab1 = app.events(&key, &bob, None).await;
+    let joined = watcher.next_of("presence", WAIT).await.unwrap().json();
+    assert_eq!(joined["online"], serde_json::json!(["alice", "bob"]));
+
+    let bob_tab2 = app.events(&key, &bob, None).await;
+    drop(bob_tab1);
+    // A second tab and closing the first change nothing for the others.
+    assert!(watcher.next_of("presence", QUIET).await.is_none());
+
+    drop(bob_tab2);
+    let left = watcher.next_of("presence", WAIT).await.unwrap().json();
+    assert_eq!(left["online"], serde_json::json!(["alice"]));
+}
+
+#[tokio::test]
+async fn typing_is_announced_to_the_room() {
+    let app = spawn_app().await;
+    let key = app.create_room("Typing").await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let mut watcher = app.events(&key, &alice, None).await;
+    watcher.next_of("presence", WAIT).await.unwrap();
+
+    let res = app.call("typing", &[("hash_key", &key)], Some(&bob)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let event = watcher.next_of("typing", WAIT).await.expect("typing event");
+    assert_eq!(event.json()["username"], "bob");
+
+    let res = app.call("typing", &[("hash_key", &key)], None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
