@@ -1,0 +1,145 @@
+// Live delivery with two or three people: presence, typing, unread count, reconnect.
+import { expect, test, type Browser } from "@playwright/test";
+import { HomePage, LoginPage, RoomPage } from "./pages";
+import { OwnServer } from "./server";
+
+/** Opens `link` in a new browser context (another person) and logs in as `name`. */
+async function join(browser: Browser, link: string, name: string) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(link);
+  const login = new LoginPage(page);
+  await login.expectShown();
+  await login.logIn(name);
+  const room = new RoomPage(page);
+  await room.expectOpenAs("Live room", name);
+  return room;
+}
+
+/** Creates a room as the first of `names`; everyone else joins through the share link. */
+async function roomWith(browser: Browser, names: string[], baseURL?: string) {
+  const page = await (await browser.newContext(baseURL ? { baseURL } : {})).newPage();
+  const home = new HomePage(page);
+  await home.open();
+  await home.createRoom("Live room");
+  const login = new LoginPage(page);
+  await login.expectShown();
+  await login.logIn(names[0]);
+  const creator = new RoomPage(page);
+  await creator.expectOpenAs("Live room", names[0]);
+  const link = await creator.shareLink();
+  const rooms = [creator];
+  for (const name of names.slice(1)) rooms.push(await join(browser, link, name));
+  return { rooms, link };
+}
+
+test("presence shows who is online and updates live", async ({ browser }) => {
+  const {
+    rooms: [alice, bob],
+    link,
+  } = await roomWith(browser, ["alice", "bob"]);
+  await expect(alice.page.locator(".online-user")).toHaveText(["alice", "bob"]);
+  await expect(bob.page.locator(".online-user")).toHaveText(["alice", "bob"]);
+
+  // A second tab of bob's counts once.
+  const bobTab = await bob.page.context().newPage();
+  await bobTab.goto(bob.page.url());
+  await expect(bobTab.locator(".online-user")).toHaveText(["alice", "bob"]);
+
+  // Bob closes both tabs; carol arrives.
+  await bob.page.close();
+  await bobTab.close();
+  await expect(alice.page.locator(".online-user")).toHaveText(["alice"]);
+  await join(browser, link, "carol");
+  await expect(alice.page.locator(".online-user")).toHaveText(["alice", "carol"]);
+});
+
+test("typing shows for the others and disappears after a few seconds", async ({ browser }) => {
+  const {
+    rooms: [alice, bob, carol],
+  } = await roomWith(browser, ["alice", "bob", "carol"]);
+  await bob.messageBox().pressSequentially("hel", { delay: 50 });
+  await expect(alice.page.locator(".typing")).toHaveText("bob is typing…");
+  await expect(carol.page.locator(".typing")).toHaveText("bob is typing…");
+  // Not shown to the typist.
+  await expect(bob.page.locator(".typing")).toHaveText("");
+  await expect(alice.page.locator(".typing")).toHaveText("", { timeout: 8_000 });
+});
+
+test("a hidden tab counts unread messages in its title and marks where they start", async ({
+  browser,
+}) => {
+  const {
+    rooms: [alice, bob],
+  } = await roomWith(browser, ["alice", "bob"]);
+  await bob.send("seen while visible");
+  await alice.expectMessages([["bob", "seen while visible"]]);
+
+  // Alice switches away.
+  await setHidden(alice, true);
+  await bob.send("first while away");
+  await bob.send("second while away");
+  await expect(alice.page).toHaveTitle("(2) Live room");
+
+  // She comes back: the count goes, the divider marks the first unread message.
+  await setHidden(alice, false);
+  await expect(alice.page).toHaveTitle("Live room · Chat");
+  const divider = alice.page.locator(".unread-divider");
+  await expect(divider).toHaveCount(1);
+  await expect(divider.locator("+ li .content")).toHaveText("first while away");
+});
+
+test("after a server restart the page reconnects and shows what was sent meanwhile", async ({
+  browser,
+}) => {
+  const server = new OwnServer(3108);
+  await server.start();
+  try {
+    const {
+      rooms: [alice, bob],
+    } = await roomWith(browser, ["alice", "bob"], server.baseURL);
+    await bob.send("before the restart");
+    await alice.expectMessages([["bob", "before the restart"]]);
+
+    await server.stop();
+    await expect(alice.page.locator(".status")).toHaveText("reconnecting…");
+    await server.start();
+
+    // Bob sends right away, through the API, while alice's page is still reconnecting.
+    const key = new URL(alice.page.url()).pathname.split("/")[2];
+    for (const text of ["during the outage 1", "during the outage 2"]) {
+      const res = await bob.page.request.post(`${server.baseURL}/api/send_message`, {
+        form: { hash_key: key, content: text },
+        headers: { Accept: "application/json" },
+      });
+      expect(res.status()).toBe(200);
+    }
+    await expect(alice.page.locator(".status")).toHaveText("live", { timeout: 15_000 });
+    await alice.expectMessages([
+      ["bob", "before the restart"],
+      ["bob", "during the outage 1"],
+      ["bob", "during the outage 2"],
+    ]);
+    // And live delivery goes on.
+    await bob.send("after the restart");
+    await alice.expectMessages([
+      ["bob", "before the restart"],
+      ["bob", "during the outage 1"],
+      ["bob", "during the outage 2"],
+      ["bob", "after the restart"],
+    ]);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Makes the page believe its tab is hidden (or visible again), as switching tabs does. */
+async function setHidden(room: RoomPage, hidden: boolean) {
+  await room.page.evaluate((h) => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
+    Object.defineProperty(document, "visibilityState", {
+      configurable: true,
+      get: () => (h ? "hidden" : "visible"),
+    });
+    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+  }, hidden);
+}
