@@ -1,0 +1,69 @@
+//! Command-line options.
+
+use std::time::Duration;
+
+/// How to call the program.
+pub const USAGE: &str = "\
+usage: loadgen [--server-bin PATH | --target URL...] [options]
+  --server-bin PATH   start this release server on a free port with a fresh SQLite database
+  --database-url URL  database for the started server (default: a temp SQLite file)
+  --target URL        use a running server (repeat for several instances; clients are spread)
+  --server-pid PID    with --target: process(es) whose memory (RSS) to report (repeatable)
+  --clients N         live connections (default 100)
+  --rooms R           rooms, clients spread evenly (default 10)
+  --rate M            messages per second offered, over all rooms (default 100; 0 = idle)
+  --duration S        seconds of sending (default 10)";
+
+/// Parsed options.
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub server_bin: Option<String>,
+    pub database_url: Option<String>,
+    pub targets: Vec<String>,
+    pub server_pids: Vec<u32>,
+    pub clients: usize,
+    pub rooms: usize,
+    pub rate: u64,
+    pub duration: Duration,
+}
+
+impl Args {
+    /// Parses `--name value` pairs.
+    pub fn parse(mut raw: impl Iterator<Item = String>) -> Result<Self, String> {
+        let mut args = Args {
+            server_bin: None,
+            database_url: None,
+            targets: Vec::new(),
+            server_pids: Vec::new(),
+            clients: 100,
+            rooms: 10,
+            rate: 100,
+            duration: Duration::from_secs(10),
+        };
+        while let Some(flag) = raw.next() {
+            if flag == "--help" || flag == "-h" {
+                return Err("help".into());
+            }
+            let value = raw.next().ok_or(format!("{flag} needs a value"))?;
+            let number = |v: &str| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("{flag}: not a number: {v}"))
+            };
+            match flag.as_str() {
+                "--server-bin" => args.server_bin = Some(value),
+                "--database-url" => args.database_url = Some(value),
+                "--target" => args.targets.push(value.trim_end_matches('/').to_owned()),
+                "--server-pid" => args.server_pids.push(number(&value)? as u32),
+                "--clients" => args.clients = number(&value)? as usize,
+                "--rooms" => args.rooms = number(&value)?.max(1) as usize,
+                "--rate" => args.rate = number(&value)?,
+                "--duration" => args.duration = Duration::from_secs(number(&value)?),
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        if args.clients < args.rooms {
+            return Err("need at least one client per room".into());
+        }
+        Ok(args)
+    }
+}

@@ -1,0 +1,125 @@
+//! Load generator for the chat server: opens N live (SSE) clients across R rooms, sends M
+//! messages per second with the send time inside each message, and prints one table: delivery
+//! rate, send-to-receive latency percentiles, server memory, errors, lost and duplicated messages.
+//!
+//! `cargo run --release -p loadgen -- --help` lists the options; the README has examples.
+
+mod args;
+mod report;
+mod server;
+mod setup;
+mod sse;
+
+use args::Args;
+use report::{Report, Tally};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(msg) => {
+            eprintln!("{msg}\n\n{}", args::USAGE);
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(args).await {
+        Ok(report) => {
+            println!("{report}");
+            if report.lost == 0 && report.duplicated == 0 && report.errors == 0 {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            }
+        }
+        Err(err) => {
+            eprintln!("loadgen: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<Report, String> {
+    server::raise_fd_limit();
+    // Either start our own release server(s), or use the given address(es).
+    let mut spawned = Vec::new();
+    let targets = if args.targets.is_empty() {
+        let bin = args
+            .server_bin
+            .clone()
+            .ok_or("give --target URL or --server-bin PATH")?;
+        spawned.push(server::Spawned::start(&bin, args.database_url.as_deref()).await?);
+        vec![spawned[0].base.clone()]
+    } else {
+        args.targets.clone()
+    };
+    let pids: Vec<u32> = if spawned.is_empty() {
+        args.server_pids.clone()
+    } else {
+        spawned.iter().map(|s| s.pid).collect()
+    };
+
+    eprintln!(
+        "setting up {} rooms and {} sessions…",
+        args.rooms, args.clients
+    );
+    let world = setup::World::create(&targets, args.rooms, args.clients).await?;
+    let rss_before = server::total_rss_kib(&pids);
+
+    eprintln!("opening {} live connections…", args.clients);
+    let tally = Arc::new(Tally::default());
+    let connected = Arc::new(AtomicU64::new(0));
+    let mut listeners = Vec::with_capacity(args.clients);
+    for client in &world.clients {
+        let client = client.clone();
+        let tally = Arc::clone(&tally);
+        let connected = Arc::clone(&connected);
+        listeners.push(tokio::spawn(async move {
+            sse::listen(client, tally, connected).await
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while connected.load(Ordering::Relaxed) < args.clients as u64 {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "only {} of {} clients connected within 60 s",
+                connected.load(Ordering::Relaxed),
+                args.clients
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Let presence settle before measuring memory.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_connected = server::total_rss_kib(&pids);
+
+    eprintln!(
+        "sending {} msgs/s for {} s…",
+        args.rate,
+        args.duration.as_secs()
+    );
+    let started = Instant::now();
+    let sent = setup::send_at_rate(&world, args.rate, args.duration, &tally).await;
+    let send_elapsed = started.elapsed();
+    // Wait for the last deliveries.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after = server::total_rss_kib(&pids);
+    for listener in &listeners {
+        listener.abort();
+    }
+
+    Ok(Report::build(report::Inputs {
+        clients: args.clients,
+        rooms: args.rooms,
+        instances: targets.len(),
+        sent: &sent,
+        world: &world,
+        tally: &tally,
+        elapsed: send_elapsed,
+        rss_before,
+        rss_connected,
+        rss_after,
+    }))
+}

@@ -1,0 +1,126 @@
+//! A lean live client: one raw HTTP/1.1 connection reading the SSE stream (chunked encoding),
+//! recording each message's id and its send-to-receive latency.
+
+use crate::report::{Delivery, Tally};
+use crate::setup::Client;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Listens until the connection ends; every message event is recorded in `tally`.
+pub async fn listen(client: Client, tally: Arc<Tally>, connected: Arc<AtomicU64>) {
+    let log = tally.new_log();
+    if let Err(err) = listen_inner(&client, &log, &connected).await {
+        tally.error();
+        eprintln!("live client in room {}: {err}", client.room);
+    }
+}
+
+async fn listen_inner(
+    client: &Client,
+    log: &std::sync::Mutex<Vec<Delivery>>,
+    connected: &AtomicU64,
+) -> Result<(), String> {
+    let host = client.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).await.map_err(|e| e.to_string())?;
+    let request = format!(
+        "GET /chatrooms/{}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\nCookie: {}\r\n\r\n",
+        client.key, client.cookie
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+
+    let mut raw = Vec::with_capacity(4096);
+    let mut buf = [0u8; 4096];
+    // Response head.
+    let head_end = loop {
+        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("closed before the response head".into());
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(pos) = find(&raw, b"\r\n\r\n") {
+            break pos + 4;
+        }
+    };
+    if !raw.starts_with(b"HTTP/1.1 200") {
+        return Err(String::from_utf8_lossy(&raw[..head_end.min(80)]).into_owned());
+    }
+    connected.fetch_add(1, Ordering::Relaxed);
+    raw.drain(..head_end);
+
+    let mut events = Vec::with_capacity(4096);
+    let mut last_id = 0i64;
+    loop {
+        dechunk(&mut raw, &mut events)?;
+        while let Some(end) = find(&events, b"\n\n") {
+            record(&events[..end], &mut last_id, log);
+            events.drain(..end + 2);
+        }
+        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("the server closed the stream".into());
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Moves complete chunks of a chunked body from `raw` to `out`.
+fn dechunk(raw: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<(), String> {
+    loop {
+        let Some(line_end) = find(raw, b"\r\n") else {
+            return Ok(());
+        };
+        let size_text = std::str::from_utf8(&raw[..line_end]).map_err(|e| e.to_string())?;
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|_| format!("bad chunk size {size_text:?}"))?;
+        if size == 0 {
+            return Err("the server ended the stream".into());
+        }
+        let start = line_end + 2;
+        if raw.len() < start + size + 2 {
+            return Ok(());
+        }
+        out.extend_from_slice(&raw[start..start + size]);
+        raw.drain(..start + size + 2);
+    }
+}
+
+fn record(block: &[u8], last_id: &mut i64, log: &std::sync::Mutex<Vec<Delivery>>) {
+    let Ok(text) = std::str::from_utf8(block) else {
+        return;
+    };
+    let Some(id) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .and_then(|v| v.parse::<i64>().ok())
+    else {
+        return; // presence, typing, keepalive
+    };
+    let sent_nanos = text
+        .find("\"content\":\"lg ")
+        .map(|at| &text[at + 14..])
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<u128>().ok());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let latency_us = sent_nanos.map_or(u32::MAX, |t| (now.saturating_sub(t) / 1000) as u32);
+    let duplicate = id <= *last_id;
+    *last_id = (*last_id).max(id);
+    if let Ok(mut log) = log.lock() {
+        log.push(Delivery {
+            id,
+            latency_us,
+            duplicate,
+        });
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
