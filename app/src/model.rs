@@ -51,12 +51,22 @@ pub struct RoomView {
 pub enum LiveEvent {
     /// A stored message.
     Message(ChatMessage),
-    /// Who has the room open now (sorted usernames).
+    /// Who has the room open now (sorted usernames); sent when a stream starts or resyncs.
     Presence {
         /// The chat.
         chat_id: i64,
         /// Usernames online.
         online: Vec<String>,
+    },
+    /// Someone opened the room (their first tab).
+    Joined {
+        /// Who.
+        username: String,
+    },
+    /// Someone closed the room (their last tab).
+    Left {
+        /// Who.
+        username: String,
     },
     /// Someone is typing.
     Typing {

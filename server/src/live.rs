@@ -6,7 +6,7 @@
 
 use app::domain::HashKey;
 use app::model::LiveEvent;
-use app::server::hub::{encode_frame, Subscription};
+use app::server::hub::{encode_frame, Frame, Subscription};
 use app::server::{rooms, sessions, state::AppState};
 use axum::{
     body::{Body, Bytes},
@@ -18,10 +18,44 @@ use futures_util::Stream;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
 const KEEPALIVE: Duration = Duration::from_secs(25);
+
+/// Most waiting frames written together in one chunk.
+const MAX_COALESCE: usize = 64;
+
+/// Frames waiting to be written together; message ids at or below the last sent are dropped.
+#[derive(Default)]
+struct Batch {
+    frames: Vec<Bytes>,
+}
+
+impl Batch {
+    fn push(&mut self, frame: &Frame, last_sent: &mut i64) {
+        if let Some(id) = frame.message_id {
+            if id <= *last_sent {
+                return;
+            }
+            *last_sent = id;
+        }
+        self.frames.push(frame.bytes.clone());
+    }
+
+    fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// One chunk: the frame itself when alone (no copy), else the frames concatenated.
+    fn finish(mut self) -> Option<Bytes> {
+        match self.frames.len() {
+            0 => None,
+            1 => self.frames.pop(),
+            _ => Some(Bytes::from(self.frames.concat())),
+        }
+    }
+}
 
 /// `?after=<message id>`: resume point for clients that reconnect by themselves.
 #[derive(Debug, Deserialize)]
@@ -118,9 +152,8 @@ fn live_stream(
         // Move the whole subscription in (not just its receiver): its presence lives with it.
         let mut subscription = subscription;
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
-        // The snapshot now; the same list may also be queued from our own arrival: skip repeats.
-        let mut last_presence = state.hub.presence_now(chat_id).bytes.clone();
-        yield Ok(last_presence.clone());
+        // Who is here now; joins and leaves follow as they happen.
+        yield Ok(state.hub.presence_now(chat_id).bytes);
         let mut catching_up = true;
         let stopping = *shutdown.borrow_and_update();
         loop {
@@ -128,7 +161,8 @@ fn live_stream(
                 break;
             }
             if catching_up {
-                let page = match rooms::messages_after(&state.db, chat_id, last_sent, rooms::MAX_PAGE).await {
+                // Boxed: a query future is large, and inlined it would sit in every stream's state.
+                let page = match Box::pin(rooms::messages_after(&state.db, chat_id, last_sent, rooms::MAX_PAGE)).await {
                     Ok(page) => page,
                     Err(err) => {
                         // The client reconnects and resumes from its last id.
@@ -151,25 +185,32 @@ fn live_stream(
                 received = tokio::time::timeout(KEEPALIVE, subscription.rx.recv()) => match received {
                     Err(_) => yield Ok(Bytes::from_static(b": keepalive\n\n")),
                     Ok(Ok(frame)) => {
-                        if let Some(id) = frame.message_id {
-                            if id <= last_sent {
-                                continue;
+                        // Under load several frames are usually waiting: write them in one go
+                        // (one chunk, one syscall) instead of one write each.
+                        let mut batch = Batch::default();
+                        batch.push(&frame, &mut last_sent);
+                        while batch.len() < MAX_COALESCE {
+                            match subscription.rx.try_recv() {
+                                Ok(frame) => batch.push(&frame, &mut last_sent),
+                                Err(TryRecvError::Lagged(_)) => {
+                                    catching_up = true;
+                                    break;
+                                }
+                                Err(_) => break,
                             }
-                            last_sent = id;
-                        } else if frame.is_presence {
-                            if frame.bytes == last_presence {
-                                continue;
-                            }
-                            last_presence = frame.bytes.clone();
                         }
-                        yield Ok(frame.bytes.clone());
+                        if let Some(bytes) = batch.finish() {
+                            yield Ok(bytes);
+                        }
+                        if catching_up {
+                            yield Ok(state.hub.presence_now(chat_id).bytes);
+                        }
                     }
                     Ok(Err(RecvError::Lagged(skipped))) => {
                         tracing::debug!(chat_id, skipped, "slow listener catches up from the database");
                         catching_up = true;
-                        // Presence changes may have been skipped too: resend the current list.
-                        last_presence = state.hub.presence_now(chat_id).bytes.clone();
-                        yield Ok(last_presence.clone());
+                        // Joins and leaves may have been skipped too: resend the current list.
+                        yield Ok(state.hub.presence_now(chat_id).bytes);
                     }
                     Ok(Err(RecvError::Closed)) => break,
                 },

@@ -85,7 +85,7 @@ fn open(inner: &Rc<RefCell<Inner>>) {
     };
 
     let mut handlers: Vec<Handler> = Vec::new();
-    for name in ["message", "presence", "typing"] {
+    for name in ["message", "presence", "joined", "left", "typing"] {
         let weak = Rc::downgrade(inner);
         let handler: Handler = Closure::new(move |event: web_sys::Event| {
             let Some(inner) = weak.upgrade() else { return };

@@ -251,6 +251,12 @@ fn start_live(setup: LiveSetup) {
                 }
             }
             LiveEvent::Presence { online: now, .. } => online.set(now),
+            LiveEvent::Joined { username } => online.update(|list| {
+                if let Err(at) = list.binary_search(&username) {
+                    list.insert(at, username);
+                }
+            }),
+            LiveEvent::Left { username } => online.update(|list| list.retain(|n| *n != username)),
             LiveEvent::Typing { username } => {
                 if username != me {
                     let now = js_sys::Date::now();

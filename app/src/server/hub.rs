@@ -15,8 +15,6 @@ pub const DEFAULT_ROOM_BUFFER: usize = 1024;
 pub struct Frame {
     /// The message id for message frames (used to skip what a listener already sent).
     pub message_id: Option<i64>,
-    /// Whether this is a presence list (a listener skips one equal to the last it sent).
-    pub is_presence: bool,
     /// The bytes to write to the stream.
     pub bytes: Bytes,
 }
@@ -26,6 +24,8 @@ pub fn encode_frame(event: &LiveEvent) -> Frame {
     let (name, id) = match event {
         LiveEvent::Message(m) => ("message", Some(m.id)),
         LiveEvent::Presence { .. } => ("presence", None),
+        LiveEvent::Joined { .. } => ("joined", None),
+        LiveEvent::Left { .. } => ("left", None),
         LiveEvent::Typing { .. } => ("typing", None),
     };
     // serde_json never writes a raw newline, so the data fits on one `data:` line.
@@ -36,7 +36,6 @@ pub fn encode_frame(event: &LiveEvent) -> Frame {
     };
     Frame {
         message_id: id,
-        is_presence: matches!(event, LiveEvent::Presence { .. }),
         bytes: Bytes::from(text),
     }
 }
@@ -78,12 +77,14 @@ impl Hub {
             tx: broadcast::channel(self.room_buffer).0,
             online: BTreeMap::new(),
         });
-        // Subscribe before announcing, so the newcomer hears its own arrival too.
         let rx = room.tx.subscribe();
         let count = room.online.entry(username.to_owned()).or_insert(0);
         *count += 1;
+        // Only changes are broadcast (a full list per arrival would cost O(n²) in big rooms).
         if *count == 1 {
-            let _ = room.tx.send(presence_frame(chat_id, &room.online));
+            let _ = room.tx.send(Arc::new(encode_frame(&LiveEvent::Joined {
+                username: username.to_owned(),
+            })));
         }
         drop(rooms);
         Subscription {
@@ -105,7 +106,9 @@ impl Hub {
             *count -= 1;
             if *count == 0 {
                 room.online.remove(username);
-                let _ = room.tx.send(presence_frame(chat_id, &room.online));
+                let _ = room.tx.send(Arc::new(encode_frame(&LiveEvent::Left {
+                    username: username.to_owned(),
+                })));
             }
         }
         if room.online.is_empty() {
@@ -145,19 +148,12 @@ impl Hub {
     }
 
     /// The current presence of `chat_id` as a frame (sent first to a new listener).
-    pub fn presence_now(&self, chat_id: i32) -> Arc<Frame> {
-        let rooms = self.rooms();
-        let empty = BTreeMap::new();
-        let online = rooms.get(&chat_id).map_or(&empty, |room| &room.online);
-        presence_frame(chat_id, online)
+    pub fn presence_now(&self, chat_id: i32) -> Frame {
+        encode_frame(&LiveEvent::Presence {
+            chat_id: i64::from(chat_id),
+            online: self.online(chat_id),
+        })
     }
-}
-
-fn presence_frame(chat_id: i32, online: &BTreeMap<String, usize>) -> Arc<Frame> {
-    Arc::new(encode_frame(&LiveEvent::Presence {
-        chat_id: i64::from(chat_id),
-        online: online.keys().cloned().collect(),
-    }))
 }
 
 /// A live listener: the receiver of its room's frames, and its presence while it lives.
@@ -230,10 +226,11 @@ mod tests {
         let mut here = hub.subscribe(7, "alice");
         let mut elsewhere = hub.subscribe(8, "bob");
         hub.publish_message(&message(1));
-        // First our own arrival in the presence list, then the message.
-        assert!(here.rx.recv().await.unwrap().is_presence);
+        // First our own arrival, then the message.
+        let joined = here.rx.recv().await.unwrap();
+        assert!(joined.bytes.starts_with(b"event: joined\n"));
         assert_eq!(here.rx.recv().await.unwrap().message_id, Some(1));
-        assert!(elsewhere.rx.recv().await.unwrap().is_presence);
+        assert!(elsewhere.rx.recv().await.unwrap().message_id.is_none());
         assert!(elsewhere.rx.try_recv().is_err());
     }
 }

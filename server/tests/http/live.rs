@@ -111,6 +111,7 @@ async fn a_listener_that_falls_behind_catches_up_from_the_database() {
     let mut stream = app.events(&key, &alice, None).await;
     // Wait until the stream is live (its first presence event).
     stream.next_of("presence", WAIT).await.unwrap();
+    stream.next_of("joined", WAIT).await.unwrap();
 
     let sends = (0..60).map(|i| {
         let (app, key, bob) = (&app, &key, &bob);
@@ -134,22 +135,27 @@ async fn presence_follows_connections_and_counts_tabs_once() {
     let alice = app.login("alice").await;
     let bob = app.login("bob").await;
 
+    let bob_early = app.events(&key, &bob, None).await;
     let mut watcher = app.events(&key, &alice, None).await;
     let first = watcher.next_of("presence", WAIT).await.unwrap().json();
-    assert_eq!(first["online"], serde_json::json!(["alice"]));
+    assert_eq!(first["online"], serde_json::json!(["alice", "bob"]));
+    drop(bob_early);
+    let left = watcher.next_of("left", WAIT).await.unwrap().json();
+    assert_eq!(left["username"], "bob");
 
     let bob_tab1 = app.events(&key, &bob, None).await;
-    let joined = watcher.next_of("presence", WAIT).await.unwrap().json();
-    assert_eq!(joined["online"], serde_json::json!(["alice", "bob"]));
+    let joined = watcher.next_of("joined", WAIT).await.unwrap().json();
+    assert_eq!(joined["username"], "bob");
 
+    // A second tab, and closing the first, change nothing for the others.
     let bob_tab2 = app.events(&key, &bob, None).await;
     drop(bob_tab1);
-    // A second tab and closing the first change nothing for the others.
-    assert!(watcher.next_of("presence", QUIET).await.is_none());
+    let quiet = watcher.next(QUIET).await;
+    assert!(quiet.is_none(), "unexpected {quiet:?}");
 
     drop(bob_tab2);
-    let left = watcher.next_of("presence", WAIT).await.unwrap().json();
-    assert_eq!(left["online"], serde_json::json!(["alice"]));
+    let left = watcher.next_of("left", WAIT).await.unwrap().json();
+    assert_eq!(left["username"], "bob");
 }
 
 #[tokio::test]
