@@ -34,7 +34,9 @@ pub async fn serve(
     let (state, stop_live) = AppState::new(db, config.leptos, config.room_buffer);
     let router = app(state);
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, router)
+    // A make-service shares the router between connections; serving the Router itself would
+    // deep-clone its whole route table for every connection (kilobytes per live client).
+    axum::serve(listener, router.into_make_service())
         .with_graceful_shutdown(async move {
             shutdown.await;
             // End the live streams, or graceful shutdown would wait for them forever.
