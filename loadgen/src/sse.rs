@@ -50,13 +50,20 @@ async fn listen_inner(
     if !raw.starts_with(b"HTTP/1.1 200") {
         return Err(String::from_utf8_lossy(&raw[..head_end.min(80)]).into_owned());
     }
+    let chunked = String::from_utf8_lossy(&raw[..head_end])
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
     connected.fetch_add(1, Ordering::Relaxed);
     raw.drain(..head_end);
 
     let mut events = Vec::with_capacity(4096);
     let mut last_id = 0i64;
     loop {
-        dechunk(&mut raw, &mut events)?;
+        if chunked {
+            dechunk(&mut raw, &mut events)?;
+        } else {
+            events.append(&mut raw);
+        }
         while let Some(end) = find(&events, b"\n\n") {
             record(&events[..end], &mut last_id, log);
             events.drain(..end + 2);

@@ -3,6 +3,7 @@
 
 pub mod chats_api;
 pub mod config;
+pub mod connection;
 pub mod error_status;
 pub mod live;
 pub mod router;
@@ -32,16 +33,13 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let db = app::server::db::connect_and_migrate(&config.database_url).await?;
     let (state, stop_live) = AppState::new(db, config.leptos, config.room_buffer);
-    let router = app(state);
+    let router = app(state.clone());
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    // A make-service shares the router between connections; serving the Router itself would
-    // deep-clone its whole route table for every connection (kilobytes per live client).
-    axum::serve(listener, router.into_make_service())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // End the live streams, or graceful shutdown would wait for them forever.
-            let _ = stop_live.send(true);
-        })
-        .await?;
+    connection::serve(listener, router, state, async move {
+        shutdown.await;
+        // End the live streams, or graceful shutdown would wait for them forever.
+        let _ = stop_live.send(true);
+    })
+    .await;
     Ok(())
 }

@@ -11,7 +11,7 @@ use app::server::{rooms, sessions, state::AppState};
 use axum::{
     body::{Body, Bytes},
     extract::{Path, Query, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 use futures_util::Stream;
@@ -82,13 +82,7 @@ pub enum LiveError {
 
 impl IntoResponse for LiveError {
     fn into_response(self) -> Response {
-        let status = match self {
-            LiveError::NotFound => StatusCode::NOT_FOUND,
-            LiveError::NotLoggedIn => StatusCode::UNAUTHORIZED,
-            LiveError::BadResume => StatusCode::BAD_REQUEST,
-            LiveError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        (status, self.to_string()).into_response()
+        (self.status(), self.to_string()).into_response()
     }
 }
 
@@ -110,34 +104,78 @@ fn parse_resume(raw: Option<&str>) -> Result<i64, LiveError> {
     }
 }
 
-/// The handler.
+/// What a live request carries, however it arrived.
+pub struct LiveRequest<'a> {
+    /// The `<hash_key>` path segment.
+    pub hash_key: &'a str,
+    /// The `after` query parameter.
+    pub after: Option<&'a str>,
+    /// The `Last-Event-ID` header (sent by the browser's own reconnect).
+    pub last_event_id: Option<&'a str>,
+    /// The request headers (for the session cookie).
+    pub headers: &'a HeaderMap,
+}
+
+/// Checks the room and the session, subscribes, and returns the stream of SSE bytes.
+pub async fn open(
+    state: &AppState,
+    request: LiveRequest<'_>,
+) -> Result<impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static, LiveError> {
+    let key = HashKey::parse(request.hash_key).map_err(|_| LiveError::NotFound)?;
+    let chat = rooms::find_by_hash_key(&state.db, &key)
+        .await?
+        .ok_or(LiveError::NotFound)?;
+    let username = sessions::username_from_headers(&state.db, request.headers)
+        .await?
+        .ok_or(LiveError::NotLoggedIn)?;
+    let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
+    let subscription = state.hub.subscribe(chat.id, &username);
+    Ok(live_stream(state.clone(), chat.id, after, subscription))
+}
+
+impl LiveError {
+    /// The HTTP status this refusal is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            LiveError::NotFound => StatusCode::NOT_FOUND,
+            LiveError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            LiveError::BadResume => StatusCode::BAD_REQUEST,
+            LiveError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Headers of a live stream response.
+pub const STREAM_HEADERS: [(&str, &str); 3] = [
+    ("content-type", "text/event-stream"),
+    ("cache-control", "no-cache"),
+    ("x-accel-buffering", "no"),
+];
+
+/// The axum handler (used when a request did not take the lean path in `connection`).
 pub async fn events(
     State(state): State<AppState>,
     Path(hash_key): Path<String>,
     Query(query): Query<ResumeQuery>,
     headers: HeaderMap,
 ) -> Result<Response, LiveError> {
-    let key = HashKey::parse(&hash_key).map_err(|_| LiveError::NotFound)?;
-    let chat = rooms::find_by_hash_key(&state.db, &key)
-        .await?
-        .ok_or(LiveError::NotFound)?;
-    let username = sessions::username_from_headers(&state.db, &headers)
-        .await?
-        .ok_or(LiveError::NotLoggedIn)?;
-    // The browser's own reconnect sends Last-Event-ID; our reconnect passes ?after=.
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let after = parse_resume(last_event_id)?.max(parse_resume(query.after.as_deref())?);
-
-    let subscription = state.hub.subscribe(chat.id, &username);
-    let body = Body::from_stream(live_stream(state, chat.id, after, subscription));
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    let stream = open(
+        &state,
+        LiveRequest {
+            hash_key: &hash_key,
+            after: query.after.as_deref(),
+            last_event_id,
+            headers: &headers,
+        },
+    )
+    .await?;
+    let mut response = Response::new(Body::from_stream(stream));
+    for (name, value) in STREAM_HEADERS {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
     Ok(response)
 }
 

@@ -175,3 +175,41 @@ async fn typing_is_announced_to_the_room() {
     let res = app.call("typing", &[("hash_key", &key)], None).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_request_head_split_over_packets_is_served_too() {
+    // The lean live path only takes heads it sees whole in the first packet; the rest go through
+    // the ordinary HTTP stack, which must give the same stream.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let key = app.create_room("Split").await;
+    let alice = app.login("alice").await;
+    let id = app.send(&key, &alice, "hello split").await;
+
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    socket.set_nodelay(true).unwrap();
+    socket.write_all(b"GET /chatro").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let rest = format!("oms/{key}/events HTTP/1.1\r\nHost: {addr}\r\nCookie: {alice}\r\n\r\n");
+    socket.write_all(rest.as_bytes()).await.unwrap();
+
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !String::from_utf8_lossy(&received).contains("hello split") {
+        let n = tokio::time::timeout_at(deadline, socket.read(&mut buf))
+            .await
+            .expect("the message in time")
+            .unwrap();
+        assert!(
+            n > 0,
+            "closed early: {}",
+            String::from_utf8_lossy(&received)
+        );
+        received.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains(&format!("id: {id}\n")), "{text}");
+}

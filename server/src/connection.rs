@@ -1,0 +1,254 @@
+//! The accept loop. Requests for a room's live stream get a lean handler of our own: an idle
+//! live client then costs a socket, a small task and its subscription, instead of the ~16 KiB of
+//! buffers hyper keeps per connection. Everything else (and any live request whose head does not
+//! arrive in the first packet) is served by hyper and the axum router.
+
+use crate::live::{self, LiveRequest, STREAM_HEADERS};
+use app::server::state::AppState;
+use axum::Router;
+use futures_util::StreamExt;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+/// How long a client may take to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest request head the lean path reads (cookies included).
+const MAX_HEAD: usize = 16 * 1024;
+/// How long in-flight requests may take to finish once shutdown starts.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Live streams being opened at once (each needs database lookups). A burst of reconnecting
+/// clients then waits its turn instead of all holding their opening state at once.
+const CONCURRENT_OPENS: usize = 32;
+
+/// Accepts connections until `shutdown` completes, then waits for in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let opening = Arc::new(Semaphore::new(CONCURRENT_OPENS));
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    // Usually EMFILE: back off instead of spinning.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let (router, state, opening) = (router.clone(), state.clone(), Arc::clone(&opening));
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            // Each branch is boxed: a task is as large as its largest state, and hyper's
+            // connection state must not be paid for by every idle live client.
+            if is_live_request(&stream).await {
+                Box::pin(serve_live(stream, state, opening)).await;
+            } else {
+                let service = TowerToHyperService::new(router);
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEAD_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), service);
+                if let Err(err) = Box::pin(watcher.watch(connection)).await {
+                    tracing::debug!(error = %err, "connection ended with an error");
+                }
+            }
+        });
+    }
+    drop(listener);
+    // Live streams end by themselves on shutdown; give other requests a moment to finish.
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not finish before shutdown");
+    }
+}
+
+/// Whether the first packet holds `GET /chatrooms/<key>/events...` (peeked, not consumed).
+async fn is_live_request(stream: &TcpStream) -> bool {
+    let mut start = [0u8; 64];
+    let Ok(Ok(n)) = tokio::time::timeout(HEAD_TIMEOUT, stream.peek(&mut start)).await else {
+        return false;
+    };
+    let Some(target) = start[..n]
+        .strip_prefix(b"GET /chatrooms/")
+        .and_then(|rest| rest.split(|b| *b == b' ' || *b == b'?').next())
+    else {
+        return false;
+    };
+    // Only when the whole path was visible: `<key>/events` followed by a space or a query.
+    target.ends_with(b"/events") && n > 15 + target.len()
+}
+
+/// The parts of a live request head that `live::open` needs.
+struct LiveHead {
+    hash_key: String,
+    after: Option<String>,
+    headers: http::HeaderMap,
+}
+
+/// Parses a request head read by [`read_head`].
+fn parse_head(head: &[u8]) -> Option<LiveHead> {
+    let mut parsed_headers = [httparse::EMPTY_HEADER; 48];
+    let mut request = httparse::Request::new(&mut parsed_headers);
+    let Ok(httparse::Status::Complete(_)) = request.parse(head) else {
+        return None;
+    };
+    let target = request.path?;
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let hash_key = path.strip_prefix("/chatrooms/")?.strip_suffix("/events")?;
+    let after = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("after="));
+    let mut headers = http::HeaderMap::new();
+    for header in request.headers.iter() {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(header.name.as_bytes()),
+            http::HeaderValue::from_bytes(header.value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    Some(LiveHead {
+        hash_key: hash_key.to_owned(),
+        after: after.map(str::to_owned),
+        headers,
+    })
+}
+
+/// Serves one live stream on a raw connection, then closes it.
+async fn serve_live(mut stream: TcpStream, state: AppState, opening: Arc<Semaphore>) {
+    // Opening is boxed and finished before streaming starts, so its (large) state is freed and
+    // an idle stream keeps only what it needs.
+    let Some(events) = Box::pin(open_live(&mut stream, &state, &opening)).await else {
+        return;
+    };
+
+    let mut response_head = String::from("HTTP/1.1 200 OK\r\n");
+    for (name, value) in STREAM_HEADERS {
+        response_head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    // The body runs until the connection closes, so no chunked framing is needed.
+    response_head.push_str("connection: close\r\n\r\n");
+    let (mut reader, mut writer) = stream.split();
+    if writer.write_all(response_head.as_bytes()).await.is_err() {
+        return;
+    }
+    drop(response_head);
+    let mut events = events;
+    let mut probe = [0u8; 16];
+    loop {
+        tokio::select! {
+            next = events.next() => match next {
+                Some(Ok(bytes)) => {
+                    if writer.write_all(&bytes).await.is_err() {
+                        return;
+                    }
+                }
+                _ => return,
+            },
+            // EOF (or anything else) from the client ends the stream at once, so presence
+            // notices a closed tab without waiting for the next write to fail.
+            _ = reader.read(&mut probe) => return,
+        }
+    }
+}
+
+type EventStream = std::pin::Pin<
+    Box<
+        dyn futures_util::Stream<Item = Result<axum::body::Bytes, std::convert::Infallible>> + Send,
+    >,
+>;
+
+/// Reads and checks the request; answers refusals itself and returns `None` for them.
+async fn open_live(
+    stream: &mut TcpStream,
+    state: &AppState,
+    opening: &Semaphore,
+) -> Option<EventStream> {
+    let head = match tokio::time::timeout(HEAD_TIMEOUT, read_head(stream)).await {
+        Ok(Ok(head)) => head,
+        Ok(Err(status)) => {
+            let _ = write_refusal(stream, status, "Malformed request.").await;
+            return None;
+        }
+        Err(_) => return None,
+    };
+    let Some(head) = parse_head(&head) else {
+        let _ = write_refusal(stream, 400, "Malformed request.").await;
+        return None;
+    };
+    let last_event_id = head
+        .headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok());
+    let Ok(_permit) = opening.acquire().await else {
+        return None;
+    };
+    let opened = live::open(
+        state,
+        LiveRequest {
+            hash_key: &head.hash_key,
+            after: head.after.as_deref(),
+            last_event_id,
+            headers: &head.headers,
+        },
+    )
+    .await;
+    match opened {
+        Ok(events) => Some(Box::pin(events)),
+        Err(err) => {
+            let _ = write_refusal(stream, err.status().as_u16(), &err.to_string()).await;
+            None
+        }
+    }
+}
+
+/// Reads up to the end of the request head; refuses with a status when it is too large.
+async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, u16> {
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await.map_err(|_| 400u16)?;
+        if n == 0 {
+            return Err(400);
+        }
+        head.extend_from_slice(&chunk[..n]);
+        if head.windows(4).any(|w| w == b"\r\n\r\n") {
+            return Ok(head);
+        }
+        if head.len() > MAX_HEAD {
+            return Err(431);
+        }
+    }
+}
+
+async fn write_refusal(stream: &mut TcpStream, status: u16, message: &str) -> std::io::Result<()> {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let response = format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{message}",
+        message.len()
+    );
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await
+}
