@@ -12,7 +12,8 @@ usage: loadgen [--server-bin PATH | --target URL...] [options]
   --clients N         live connections (default 100)
   --rooms R           rooms, clients spread evenly (default 10)
   --rate M            messages per second offered, over all rooms (default 100; 0 = idle)
-  --duration S        seconds of sending (default 10)";
+  --duration S        seconds of sending (default 10)
+  --history N         instead: time room page loads with 10 and with N messages";
 
 /// Parsed options.
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ pub struct Args {
     pub rooms: usize,
     pub rate: u64,
     pub duration: Duration,
+    pub history: Option<usize>,
 }
 
 impl Args {
@@ -39,6 +41,7 @@ impl Args {
             rooms: 10,
             rate: 100,
             duration: Duration::from_secs(10),
+            history: None,
         };
         while let Some(flag) = raw.next() {
             if flag == "--help" || flag == "-h" {
@@ -58,6 +61,7 @@ impl Args {
                 "--rooms" => args.rooms = number(&value)?.max(1) as usize,
                 "--rate" => args.rate = number(&value)?,
                 "--duration" => args.duration = Duration::from_secs(number(&value)?),
+                "--history" => args.history = Some(number(&value)? as usize),
                 other => return Err(format!("unknown option {other}")),
             }
         }

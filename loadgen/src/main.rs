@@ -5,6 +5,7 @@
 //! `cargo run --release -p loadgen -- --help` lists the options; the README has examples.
 
 mod args;
+mod history;
 mod report;
 mod server;
 mod setup;
@@ -25,6 +26,18 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let Some(big) = args.history {
+        return match run_history(&args, big).await {
+            Ok(table) => {
+                println!("{table}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("loadgen: {err}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     match run(args).await {
         Ok(report) => {
             println!("{report}");
@@ -39,6 +52,21 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The `--history` benchmark against a started or given server.
+async fn run_history(args: &Args, big: usize) -> Result<String, String> {
+    let spawned = match (&args.server_bin, args.targets.first()) {
+        (_, Some(_)) => None,
+        (Some(bin), None) => Some(server::Spawned::start(bin, args.database_url.as_deref()).await?),
+        (None, None) => return Err("give --target URL or --server-bin PATH".into()),
+    };
+    let base = spawned
+        .as_ref()
+        .map(|s| s.base.clone())
+        .or_else(|| args.targets.first().cloned())
+        .unwrap_or_default();
+    history::run(&base, big).await
 }
 
 async fn run(args: Args) -> Result<Report, String> {

@@ -37,7 +37,8 @@ pub struct Sent {
     pub id: i64,
 }
 
-async fn post(
+/// POSTs a form as the hydrated app does; non-2xx is an error.
+pub async fn post(
     http: &reqwest::Client,
     url: String,
     form: Vec<(&'static str, String)>,
@@ -56,7 +57,8 @@ async fn post(
     }
 }
 
-async fn login(http: &reqwest::Client, base: &str, name: String) -> Result<String, String> {
+/// Logs in as `name` and returns the session cookie pair.
+pub async fn login(http: &reqwest::Client, base: &str, name: String) -> Result<String, String> {
     let res = post(
         http,
         format!("{base}/api/login"),

@@ -93,13 +93,14 @@ impl From<sea_orm::DbErr> for LiveError {
     }
 }
 
-fn parse_resume(raw: Option<&str>) -> Result<i64, LiveError> {
+fn parse_resume(raw: Option<&str>) -> Result<Option<i64>, LiveError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(0),
+        None => Ok(None),
         Some(s) => s
             .parse::<i64>()
             .ok()
             .filter(|id| *id >= 0)
+            .map(Some)
             .ok_or(LiveError::BadResume),
     }
 }
@@ -128,6 +129,7 @@ pub async fn open(
     let username = sessions::username_from_headers(&state.db, request.headers)
         .await?
         .ok_or(LiveError::NotLoggedIn)?;
+    // No position at all: live messages only, no replay of the whole history.
     let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
     let subscription = state.hub.subscribe(chat.id, &username);
     Ok(live_stream(state.clone(), chat.id, after, subscription))
@@ -182,7 +184,7 @@ pub async fn events(
 fn live_stream(
     state: AppState,
     chat_id: i32,
-    mut last_sent: i64,
+    after: Option<i64>,
     subscription: Subscription,
 ) -> impl Stream<Item = Result<Bytes, Infallible>> {
     let mut shutdown = state.shutdown.clone();
@@ -192,7 +194,8 @@ fn live_stream(
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
         // Who is here now; joins and leaves follow as they happen.
         yield Ok(state.hub.presence_now(chat_id).bytes);
-        let mut catching_up = true;
+        let mut catching_up = after.is_some();
+        let mut last_sent = after.unwrap_or(0);
         let stopping = *shutdown.borrow_and_update();
         loop {
             if stopping {
@@ -263,8 +266,9 @@ mod tests {
 
     #[test]
     fn resume_positions_parse_strictly() {
-        assert_eq!(parse_resume(None).unwrap(), 0);
-        assert_eq!(parse_resume(Some(" 42 ")).unwrap(), 42);
+        assert_eq!(parse_resume(None).unwrap(), None);
+        assert_eq!(parse_resume(Some(" 42 ")).unwrap(), Some(42));
+        assert_eq!(parse_resume(Some("0")).unwrap(), Some(0));
         assert!(parse_resume(Some("-1")).is_err());
         assert!(parse_resume(Some("abc")).is_err());
     }

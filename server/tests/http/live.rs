@@ -48,13 +48,13 @@ async fn messages_are_pushed_to_every_listener_with_their_id() {
 }
 
 #[tokio::test]
-async fn a_new_listener_first_gets_the_history_after_its_position() {
+async fn a_listener_gets_the_history_after_its_position_and_none_without_one() {
     let app = spawn_app().await;
     let key = app.create_room("Live").await;
     let alice = app.login("alice").await;
     let first = app.send(&key, &alice, "one").await;
     app.send(&key, &alice, "two").await;
-    let mut all = app.events(&key, &alice, None).await;
+    let mut all = app.events(&key, &alice, Some(0)).await;
     let got: Vec<String> = all
         .drain_messages(QUIET)
         .await
@@ -70,6 +70,16 @@ async fn a_new_listener_first_gets_the_history_after_its_position() {
         .map(|m| m.1)
         .collect();
     assert_eq!(got, ["two"]);
+    let mut fresh = app.events(&key, &alice, None).await;
+    fresh.next_of("presence", WAIT).await.unwrap();
+    app.send(&key, &alice, "three").await;
+    let got: Vec<String> = fresh
+        .drain_messages(QUIET)
+        .await
+        .into_iter()
+        .map(|m| m.1)
+        .collect();
+    assert_eq!(got, ["three"], "no position: live messages only");
 }
 
 #[tokio::test]
@@ -191,7 +201,8 @@ async fn a_request_head_split_over_packets_is_served_too() {
     socket.set_nodelay(true).unwrap();
     socket.write_all(b"GET /chatro").await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let rest = format!("oms/{key}/events HTTP/1.1\r\nHost: {addr}\r\nCookie: {alice}\r\n\r\n");
+    let rest =
+        format!("oms/{key}/events?after=0 HTTP/1.1\r\nHost: {addr}\r\nCookie: {alice}\r\n\r\n");
     socket.write_all(rest.as_bytes()).await.unwrap();
 
     let mut received = Vec::new();
