@@ -70,13 +70,11 @@ fn urlencode(path: &str) -> String {
 fn merge(list: &mut Vec<ChatMessage>, incoming: impl IntoIterator<Item = ChatMessage>) -> bool {
     let mut changed = false;
     for message in incoming {
-        if !list.iter().rev().any(|m| m.id == message.id) {
-            list.push(message);
+        // Nearly always the new message goes at the end; the search keeps odd orders right.
+        if let Err(at) = list.binary_search_by_key(&message.id, |m| m.id) {
+            list.insert(at, message);
             changed = true;
         }
-    }
-    if changed {
-        list.sort_by_key(|m| m.id);
     }
     changed
 }
@@ -109,13 +107,10 @@ fn Room(room: RoomView) -> impl IntoView {
     // bring the same message too; ids dedupe).
     Effect::new(move |_| {
         if let Some(Ok(message)) = send.value().get() {
-            let stick = is_near_bottom(list_ref);
             messages.update(|list| {
                 merge(list, [message]);
             });
-            if stick {
-                scroll_to_bottom(list_ref);
-            }
+            scroll_to_bottom(list_ref);
         }
     });
     let pending = Signal::derive(move || {
@@ -233,13 +228,16 @@ fn start_live(setup: LiveSetup) {
         let on_event = move |event: LiveEvent| match event {
             LiveEvent::Message(message) => {
                 let (id, mine) = (message.id, message.username == me);
+                // Whoever just sent a message is no longer typing it.
+                let author = message.username.clone();
+                typed_at.update_value(|list| list.retain(|(name, _)| *name != author));
+                refresh_typing();
                 let stick = is_near_bottom(list_ref);
                 let mut added = false;
                 messages.update(|list| added = merge(list, [message]));
                 if !added {
                     return;
                 }
-                typed_at.update_value(|list| list.retain(|(name, _)| name != &me));
                 if !mine && document().hidden() {
                     unread.update(|n| *n += 1);
                     if unread_from.get_untracked().is_none() {
