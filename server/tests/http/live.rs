@@ -224,3 +224,62 @@ async fn a_request_head_split_over_packets_is_served_too() {
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(text.contains(&format!("id: {id}\n")), "{text}");
 }
+
+#[tokio::test]
+async fn a_stalled_client_neither_slows_the_others_nor_loses_messages() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(16).await;
+    let key = app.create_room("Stall").await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let carol = app.login("carol").await;
+
+    // Carol's client connects with a tiny receive buffer and then reads nothing for a while.
+    let addr: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stalled = socket.connect(addr).await.unwrap();
+    let request = format!(
+        "GET /chatrooms/{key}/events?after=0 HTTP/1.1\r\nHost: {addr}\r\nCookie: {carol}\r\n\r\n"
+    );
+    stalled.write_all(request.as_bytes()).await.unwrap();
+
+    let mut live = app.events(&key, &alice, None).await;
+    live.next_of("presence", WAIT).await.unwrap();
+
+    let text = "x".repeat(1900);
+    let mut ids = Vec::new();
+    for i in 0..200 {
+        ids.push(app.send(&key, &bob, &format!("{i} {text}")).await);
+    }
+    let got: Vec<i64> = live
+        .drain_messages(Duration::from_secs(1))
+        .await
+        .iter()
+        .map(|m| m.0)
+        .collect();
+    assert_eq!(
+        got, ids,
+        "the reading client got everything while the other stalled"
+    );
+
+    // Carol finally reads: every message, once, in order.
+    let mut received = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let last = format!("id: {}\n", ids[ids.len() - 1]);
+    while !String::from_utf8_lossy(&received).contains(&last) {
+        let n = tokio::time::timeout(WAIT, stalled.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "stream closed");
+        received.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&received);
+    let seen: Vec<i64> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(seen, ids);
+}
