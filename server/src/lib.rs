@@ -7,6 +7,7 @@ pub mod connection;
 pub mod error_status;
 pub mod live;
 pub mod router;
+pub mod security;
 
 pub use config::Config;
 pub use router::{app, AppState};

@@ -2,12 +2,12 @@
 
 pub use app::server::state::AppState;
 
-use crate::{chats_api, error_status, live};
+use crate::{chats_api, error_status, live, security};
 use app::{shell, App};
 use axum::{routing::get, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 /// Builds the whole application router around `state`.
 pub fn app(state: AppState) -> Router {
@@ -28,6 +28,11 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             error_status::server_fn_error_status,
         ))
+        // Outermost last: headers on every answer, then the cross-site check, then the body
+        // limit, before anything reads a body.
+        .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(axum::middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -2,6 +2,7 @@
 //! and drives it over HTTP, as a browser (with or without JavaScript) would.
 
 mod chats_api;
+mod hardening;
 mod live;
 mod pages;
 mod server_fns;

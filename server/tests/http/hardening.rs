@@ -1,0 +1,86 @@
+//! Cross-site writes, oversized bodies and security headers.
+
+use crate::support::spawn_app;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_cross_site_form_post_cannot_send_a_message() {
+    let app = spawn_app().await;
+    let key = app.create_room("Guarded").await;
+    let cookie = app.login("alice").await;
+    let post = |origin: &'static str, site: &'static str| {
+        app.client
+            .post(format!("{}/api/send_message", app.base))
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .header("sec-fetch-site", site)
+            .header("accept", "text/html")
+            .form(&[("hash_key", key.as_str()), ("content", "forged")])
+            .send()
+    };
+    for (origin, site) in [
+        ("https://evil.example", "cross-site"),
+        ("https://evil.example", "same-site"),
+        ("null", "cross-site"),
+    ] {
+        let res = post(origin, site).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{origin} {site}");
+    }
+    // An old browser without Sec-Fetch-Site is caught by its Origin.
+    let res = app
+        .client
+        .post(format!("{}/api/send_message", app.base))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .form(&[("hash_key", key.as_str()), ("content", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("message").await, 0);
+
+    // The same post from the page itself goes through.
+    let origin = app.base.clone();
+    let res = app
+        .client
+        .post(format!("{}/api/send_message", app.base))
+        .header("cookie", &cookie)
+        .header("origin", origin)
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .form(&[("hash_key", key.as_str()), ("content", "genuine")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.count("message").await, 1);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_and_store_nothing() {
+    let app = spawn_app().await;
+    let key = app.create_room("Big").await;
+    let cookie = app.login("alice").await;
+    let huge = "x".repeat(100 * 1024);
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", &huge)],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.count("message").await, 0);
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let app = spawn_app().await;
+    let res = app.get_page("/", None).await;
+    let headers = res.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}
