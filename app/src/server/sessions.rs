@@ -13,11 +13,21 @@ pub const COOKIE_NAME: &str = "chat_session";
 /// How long the browser keeps the cookie: 30 days.
 const COOKIE_MAX_AGE_SECS: u64 = 30 * 24 * 60 * 60;
 
-/// Creates a session for `username` and returns its token.
+/// What the database stores for a token: its SHA-256 in hex, so a leaked database holds no
+/// usable session (tokens are 258 random bits: no salt or slow hash is needed).
+pub fn token_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Creates a session for `username` and returns its token (the browser's copy is the only one).
 pub async fn create(db: &impl ConnectionTrait, username: &Username) -> Result<String, DbErr> {
     let token = new_session_token();
     session::ActiveModel {
-        token: Set(token.clone()),
+        token: Set(token_digest(&token)),
         username: Set(username.as_str().to_owned()),
         ..Default::default()
     }
@@ -36,7 +46,7 @@ pub async fn username_for_token(
         return Ok(None);
     }
     Ok(session::Entity::find()
-        .filter(session::Column::Token.eq(token))
+        .filter(session::Column::Token.eq(token_digest(token)))
         .one(db)
         .await?
         .map(|s| s.username))
@@ -84,6 +94,14 @@ mod tests {
         );
         assert_eq!(token_from_cookie_header("chat_session_x=1"), None);
         assert_eq!(token_from_cookie_header(""), None);
+    }
+
+    #[test]
+    fn tokens_are_stored_as_their_sha256() {
+        assert_eq!(
+            token_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

@@ -114,6 +114,20 @@ async fn login_sets_a_safe_cookie_and_returns_to_a_local_next() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("alice"));
     assert_eq!(app.count("session").await, 1);
+
+    // The database holds only a digest of the token, never the token itself.
+    let raw = token.trim_start_matches("chat_session=");
+    let db = app.db().await;
+    let stored: Vec<String> =
+        <app::server::entities::session::Entity as sea_orm::EntityTrait>::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.token)
+            .collect();
+    assert_eq!(stored, [app::server::sessions::token_digest(raw)]);
+    assert_ne!(stored[0], raw);
 }
 
 #[tokio::test]
