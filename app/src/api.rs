@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::{
     domain::{HashKey, LocalPath, MessageText, RoomName, Username},
     server::{
-        request::{app_state, current_username, public_origin},
+        request::{app_state, current_token, current_username, public_origin, set_session_cookie},
         rooms, sessions,
         state::AppState,
     },
@@ -38,13 +38,26 @@ pub async fn login(username: String, next: Option<String>) -> Result<String, App
     let username = Username::parse(&username)?;
     let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
     let state = app_state()?;
+    // Changing name: the session this browser had before ends.
+    if let Some(old) = current_token()? {
+        sessions::delete(&state.db, &old).await?;
+    }
     let token = sessions::create(&state.db, &username).await?;
-    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
-    let cookie = http::HeaderValue::from_str(&sessions::set_cookie_value(&token))
-        .map_err(|_| AppError::Internal)?;
-    response.append_header(http::header::SET_COOKIE, cookie);
+    set_session_cookie(Some(&token))?;
     leptos_axum::redirect(next.as_str());
     Ok(username.to_string())
+}
+
+/// Ends the browser's session on the server and forgets its cookie, then goes home.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let state = app_state()?;
+    if let Some(token) = current_token()? {
+        sessions::delete(&state.db, &token).await?;
+    }
+    set_session_cookie(None)?;
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
 /// Everything the chatroom page shows on first render.

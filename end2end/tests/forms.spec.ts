@@ -48,3 +48,25 @@ test.describe("with JavaScript disabled", () => {
     await expect(page.locator(".messages .content")).toHaveText(["sent without JavaScript"]);
   });
 });
+
+test("change name and log out from the room", async ({ page }) => {
+  const home = new HomePage(page);
+  await home.open();
+  await home.createRoom("Account room");
+  const login = new LoginPage(page);
+  await login.expectShown();
+  await login.logIn("erin");
+  const room = new RoomPage(page);
+  await room.expectOpenAs("Account room", "erin");
+  const roomUrl = page.url();
+
+  await page.getByRole("link", { name: "Change name" }).click();
+  await login.expectShown();
+  await login.logIn("erin2");
+  await room.expectOpenAs("Account room", "erin2");
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto(roomUrl);
+  await login.expectShown();
+});

@@ -1,5 +1,6 @@
 //! Pieces the pages are built from.
 
+pub mod account;
 pub mod composer;
 pub mod form_error;
 pub mod message_list;

@@ -3,6 +3,7 @@
 use crate::api::{load_room, messages_before, SendMessage, HISTORY_PAGE};
 use crate::client::live::{self, LiveStatus};
 use crate::components::{
+    account::AccountMenu,
     composer::Composer,
     message_list::MessageList,
     presence::{PresenceList, TypingIndicator},
@@ -157,6 +158,7 @@ fn Room(room: RoomView) -> impl IntoView {
             <header class="room-header">
                 <h1>{name.clone()}</h1>
                 <p class="whoami">"You are " <strong>{me.clone()}</strong></p>
+                <AccountMenu hash_key=hash_key.clone()/>
                 <p class="status" class:offline=move || status.get() != LiveStatus::Live>
                     {move || match status.get() {
                         LiveStatus::Static => "reload the page for new messages",

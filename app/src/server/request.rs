@@ -29,6 +29,23 @@ pub async fn current_username(state: &AppState) -> Result<String, AppError> {
         .ok_or(AppError::NotLoggedIn)
 }
 
+/// The session token the visitor's browser sent, if any.
+pub fn current_token() -> Result<Option<String>, AppError> {
+    Ok(sessions::token_from_headers(&request_parts()?.headers).map(str::to_owned))
+}
+
+/// Sets (or, with `None`, clears) the session cookie on the response.
+pub fn set_session_cookie(token: Option<&str>) -> Result<(), AppError> {
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let value = match token {
+        Some(token) => sessions::set_cookie_value(token),
+        None => sessions::clear_cookie_value(),
+    };
+    let cookie = http::HeaderValue::from_str(&value).map_err(|_| AppError::Internal)?;
+    response.append_header(http::header::SET_COOKIE, cookie);
+    Ok(())
+}
+
 /// The site's origin as the visitor reached it (`http://host:port`), for share links.
 pub fn public_origin() -> Result<String, AppError> {
     let parts = request_parts()?;

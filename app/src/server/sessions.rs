@@ -57,15 +57,28 @@ pub async fn username_from_headers(
     db: &impl ConnectionTrait,
     headers: &http::HeaderMap,
 ) -> Result<Option<String>, DbErr> {
-    let token = headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(token_from_cookie_header);
-    match token {
+    match token_from_headers(headers) {
         Some(token) => username_for_token(db, token).await,
         None => Ok(None),
     }
+}
+
+/// The session token among the request's cookies, if any.
+pub fn token_from_headers(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(token_from_cookie_header)
+}
+
+/// Ends the session with this token (logging out); unknown tokens are ignored.
+pub async fn delete(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
+    session::Entity::delete_many()
+        .filter(session::Column::Token.eq(token_digest(token)))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The session token in a `Cookie` header, if there is one.
@@ -80,6 +93,11 @@ pub fn token_from_cookie_header(header: &str) -> Option<&str> {
 /// The `Set-Cookie` value that hands `token` to the browser.
 pub fn set_cookie_value(token: &str) -> String {
     format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}")
+}
+
+/// The `Set-Cookie` value that makes the browser forget its session cookie.
+pub fn clear_cookie_value() -> String {
+    format!("{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
 }
 
 #[cfg(test)]

@@ -285,3 +285,64 @@ async fn two_people_see_each_others_messages_in_order() {
     assert_eq!(older[0].username, "alice");
     assert_eq!(older[1].username, "bob");
 }
+
+#[tokio::test]
+async fn logout_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    let key = app.create_room("Bye").await;
+    let cookie = app.login("alice").await;
+    let res = app.post_form("logout", &[], "/", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), "/");
+    let cleared = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cleared.starts_with("chat_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert_eq!(app.count("session").await, 0);
+    // The old cookie no longer works, even if a browser kept it.
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "hi")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn changing_name_replaces_the_old_session() {
+    let app = spawn_app().await;
+    let key = app.create_room("Rename").await;
+    let old = app.login("alice").await;
+    let res = app
+        .call(
+            "login",
+            &[("username", "alicia"), ("next", "/")],
+            Some(&old),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let new = session_cookie(&res).unwrap();
+    assert_eq!(app.count("session").await, 1);
+    let sent = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "renamed")],
+            Some(&new),
+        )
+        .await
+        .json::<ChatMessage>()
+        .await
+        .unwrap();
+    assert_eq!(sent.username, "alicia");
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "x")],
+            Some(&old),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
