@@ -7,6 +7,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod model;
+pub mod rich_text;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -70,3 +70,30 @@ test("change name and log out from the room", async ({ page }) => {
   await page.goto(roomUrl);
   await login.expectShown();
 });
+
+test("a <script> message renders as text and links are safe", async ({ page }) => {
+  const home = new HomePage(page);
+  await home.open();
+  await home.createRoom("Hostile room");
+  const login = new LoginPage(page);
+  await login.expectShown();
+  await login.logIn("mallory");
+  const room = new RoomPage(page);
+  await room.expectOpenAs("Hostile room", "mallory");
+  const evil = "<script>window.__pwned = 1</script><img src=x onerror=window.__pwned=2>";
+  await room.send(evil);
+  await room.send("see https://example.com/ and javascript:alert(1)");
+  await room.expectMessages([
+    ["mallory", evil],
+    ["mallory", "see https://example.com/ and javascript:alert(1)"],
+  ]);
+  // The same after a reload (server-rendered).
+  await page.reload();
+  await room.expectOpenAs("Hostile room", "mallory");
+  await expect(room.messages().first().locator(".content")).toHaveText(evil);
+  expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+  const link = room.messages().last().locator("a");
+  await expect(link).toHaveCount(1);
+  await expect(link).toHaveAttribute("href", "https://example.com/");
+  await expect(link).toHaveAttribute("rel", "noopener noreferrer nofollow");
+});

@@ -1,6 +1,7 @@
 //! The list of messages, oldest at the top, with the unread divider and the message being sent.
 
 use crate::model::ChatMessage;
+use crate::rich_text::{segments, Segment};
 use leptos::html::Ol;
 use leptos::prelude::*;
 
@@ -18,7 +19,24 @@ fn display_time(message: &ChatMessage, local: bool) -> String {
     message.short_time().to_owned()
 }
 
-/// Renders `messages`, each with its sender and time; the text is always plain text.
+/// The message text as nodes: text, safe links and inline code, never parsed as HTML.
+fn rich_content(text: &str) -> Vec<AnyView> {
+    segments(text)
+        .into_iter()
+        .map(|segment| match segment {
+            Segment::Text(t) => t.to_owned().into_any(),
+            Segment::Code(c) => view! { <code>{c.to_owned()}</code> }.into_any(),
+            Segment::Link(url) => view! {
+                <a href=url.to_owned() target="_blank" rel="noopener noreferrer nofollow">
+                    {url.to_owned()}
+                </a>
+            }
+            .into_any(),
+        })
+        .collect()
+}
+
+/// Renders `messages`, each with its sender and time; the text is never interpreted as HTML.
 #[component]
 pub fn MessageList(
     messages: RwSignal<Vec<ChatMessage>>,
@@ -61,7 +79,7 @@ pub fn MessageList(
                             }
                         </time>
                     </span>
-                    <p class="content">{message.content.clone()}</p>
+                    <p class="content">{rich_content(&message.content)}</p>
                 </li>
             </For>
             {move || {

@@ -85,3 +85,38 @@ async fn unknown_and_malformed_rooms_are_a_real_404() {
         }
     }
 }
+
+#[tokio::test]
+async fn links_are_safe_and_code_is_code() {
+    let app = spawn_app().await;
+    let key = app.create_room("Links").await;
+    let cookie = app.login("alice").await;
+    for text in [
+        "read https://example.com/docs?a=1&b=2.",
+        "javascript:alert(document.cookie)",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "try `rm -rf <b>`",
+    ] {
+        let res = app
+            .call(
+                "send_message",
+                &[("hash_key", &key), ("content", text)],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let html = app
+        .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"<a href="https://example.com/docs?a=1&amp;b=2" target="_blank" rel="noopener noreferrer nofollow">"#),
+        "{html}"
+    );
+    // Only as inert text (&lt;a ...), never as a real element.
+    assert!(!html.contains("<a href=\"javascript"), "{html}");
+    assert!(html.contains("<code>rm -rf &lt;b&gt;</code>"), "{html}");
+}
