@@ -2,14 +2,16 @@
 //! app and from a plain HTML form post (JavaScript off).
 
 use crate::error::AppError;
-use crate::model::{ChatMessage, RoomView};
+use crate::model::{ChatMessage, RecentRoom, RoomView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
     domain::{HashKey, LocalPath, MessageText, RoomName, Username},
     server::{
-        request::{app_state, current_token, current_username, public_origin, set_session_cookie},
+        entities::{chat, session},
+        memberships,
+        request::{app_state, current_session, current_token, public_origin, set_session_cookie},
         rooms, sessions,
         state::AppState,
     },
@@ -17,6 +19,8 @@ use crate::{
 
 /// Messages shown when a room page opens.
 pub const ROOM_PAGE_MESSAGES: u64 = 100;
+/// Rooms listed under "your recent rooms".
+pub const RECENT_ROOMS: u64 = 10;
 /// Older messages loaded per step when scrolling back.
 pub const HISTORY_PAGE: u64 = 50;
 
@@ -38,11 +42,16 @@ pub async fn login(username: String, next: Option<String>) -> Result<String, App
     let username = Username::parse(&username)?;
     let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
     let state = app_state()?;
-    // Changing name: the session this browser had before ends.
-    if let Some(old) = current_token()? {
-        sessions::delete(&state.db, &old).await?;
+    let old = match current_token()? {
+        Some(token) => sessions::find_by_token(&state.db, &token).await?,
+        None => None,
+    };
+    let (token, new) = sessions::create(&state.db, &username).await?;
+    // Changing name: the old session ends, its rooms stay in "recent rooms".
+    if let Some(old) = old {
+        memberships::move_all(&state.db, old.id, new.id).await?;
+        sessions::delete_by_id(&state.db, old.id).await?;
     }
-    let token = sessions::create(&state.db, &username).await?;
     set_session_cookie(Some(&token))?;
     leptos_axum::redirect(next.as_str());
     Ok(username.to_string())
@@ -64,7 +73,10 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "load_room")]
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     let state = app_state()?;
-    let (chat, me) = room_and_user(&state, &hash_key).await?;
+    let (chat, session) = room_and_session(&state, &hash_key).await?;
+    // Opening the room through its link is what lets this session read it by id later.
+    memberships::record(&state.db, session.id, chat.id).await?;
+    let me = session.username;
     let messages = rooms::latest_messages(&state.db, chat.id, ROOM_PAGE_MESSAGES).await?;
     let mut online = state.hub.online(chat.id);
     if !online.contains(&me) {
@@ -112,17 +124,38 @@ pub async fn typing(hash_key: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The chat behind a share-link key and the visitor's username; an unknown key is `NotFound`
+/// The chat behind a share-link key and the visitor's session; an unknown key is `NotFound`
 /// whether or not the visitor is logged in.
 #[cfg(feature = "ssr")]
-async fn room_and_user(
+async fn room_and_session(
     state: &AppState,
     hash_key: &str,
-) -> Result<(crate::server::entities::chat::Model, String), AppError> {
+) -> Result<(chat::Model, session::Model), AppError> {
     let key = HashKey::parse(hash_key).map_err(|_| AppError::NotFound)?;
     let chat = rooms::find_by_hash_key(&state.db, &key)
         .await?
         .ok_or(AppError::NotFound)?;
-    let me = current_username(state).await?;
-    Ok((chat, me))
+    let session = current_session(state).await?;
+    Ok((chat, session))
+}
+
+/// The chat behind a share-link key and the visitor's username.
+#[cfg(feature = "ssr")]
+async fn room_and_user(
+    state: &AppState,
+    hash_key: &str,
+) -> Result<(chat::Model, String), AppError> {
+    let (chat, session) = room_and_session(state, hash_key).await?;
+    Ok((chat, session.username))
+}
+
+/// The rooms this browser's session opened most recently (empty when not logged in).
+#[server(endpoint = "recent_rooms")]
+pub async fn recent_rooms() -> Result<Vec<RecentRoom>, AppError> {
+    let state = app_state()?;
+    match current_session(&state).await {
+        Ok(session) => Ok(memberships::recent(&state.db, session.id, RECENT_ROOMS).await?),
+        Err(AppError::NotLoggedIn) => Ok(Vec::new()),
+        Err(err) => Err(err),
+    }
 }

@@ -74,3 +74,12 @@ pub enum LiveEvent {
         username: String,
     },
 }
+
+/// A room the visitor opened before, for the home page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentRoom {
+    /// Display name.
+    pub name: String,
+    /// `/chatrooms/<hash_key>/`.
+    pub path: String,
+}

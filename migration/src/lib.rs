@@ -1,4 +1,4 @@
-//! Schema history for Chat, Message and Session. Never imports the app's entities, so the history
+//! Schema history for Chat, Message, Session and Membership (which session opened which chat). Never imports the app's entities, so the history
 //! stays fixed when the entities change.
 
 pub use sea_orm_migration::prelude::*;
@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_chat_table;
 mod m20261124_000002_create_message_table;
 mod m20261124_000003_create_session_table;
+mod m20261124_000004_create_membership_table;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
 /// directory, created on first use.
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_chat_table::Migration),
             Box::new(m20261124_000002_create_message_table::Migration),
             Box::new(m20261124_000003_create_session_table::Migration),
+            Box::new(m20261124_000004_create_membership_table::Migration),
         ]
     }
 }

@@ -1,11 +1,11 @@
 //! `GET /chats/<id>/?after=<message id>&limit=<n>`: the spec's message data of one chat, a page
-//! at a time, so a client never downloads the whole history.
+//! at a time, so a client never downloads the whole history. For members of the chat only.
 
 use app::model::ChatMessage;
-use app::server::{rooms, state::AppState};
+use app::server::{memberships, rooms, sessions, state::AppState};
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -96,13 +96,21 @@ where
     Ok(value)
 }
 
-/// The handler.
+/// The handler. Only sessions that opened the chat through its link may read it; for everyone
+/// else it does not exist (same 404 as an unknown id), so ids cannot be used to find rooms.
 pub async fn messages(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
+    headers: HeaderMap,
 ) -> Result<Json<ChatPage>, ApiError> {
     let id: i32 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let session = sessions::from_headers(&state.db, &headers)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !memberships::is_member(&state.db, session.id, id).await? {
+        return Err(ApiError::NotFound);
+    }
     let after = parse_param(query.after.as_deref(), "after", 0..=i64::MAX, 0)?;
     let limit = parse_param(
         query.limit.as_deref(),

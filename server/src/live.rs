@@ -126,9 +126,10 @@ pub async fn open(
     let chat = rooms::find_by_hash_key(&state.db, &key)
         .await?
         .ok_or(LiveError::NotFound)?;
-    let username = sessions::username_from_headers(&state.db, request.headers)
+    let username = sessions::from_headers(&state.db, request.headers)
         .await?
-        .ok_or(LiveError::NotLoggedIn)?;
+        .ok_or(LiveError::NotLoggedIn)?
+        .username;
     // No position at all: live messages only, no replay of the whole history.
     let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
     let subscription = state.hub.subscribe(chat.id, &username);

@@ -1,6 +1,6 @@
 //! `/`: what this is, and the form that creates a chatroom.
 
-use crate::api::CreateRoom;
+use crate::api::{recent_rooms, CreateRoom};
 use crate::components::form_error::{error_text, FormError};
 use crate::domain::RoomName;
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use leptos::prelude::*;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let create = ServerAction::<CreateRoom>::new();
+    let recent = Resource::new(|| (), |_| recent_rooms());
     view! {
         <section class="card">
             <h1>"Chatrooms for everyone"</h1>
@@ -33,5 +34,24 @@ pub fn HomePage() -> impl IntoView {
                 </button>
             </ActionForm>
         </section>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let rooms = recent.await.unwrap_or_default();
+                (!rooms.is_empty())
+                    .then(|| {
+                        view! {
+                            <section class="card recent">
+                                <h2>"Your recent rooms"</h2>
+                                <ul>
+                                    {rooms
+                                        .into_iter()
+                                        .map(|room| view! { <li><a href=room.path>{room.name}</a></li> })
+                                        .collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    })
+            })}
+        </Suspense>
     }
 }

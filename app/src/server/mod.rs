@@ -3,6 +3,7 @@
 pub mod db;
 pub mod entities;
 pub mod hub;
+pub mod memberships;
 pub mod random;
 pub mod request;
 pub mod rooms;

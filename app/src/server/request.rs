@@ -1,5 +1,6 @@
 //! Reading the current request inside a server function or a server-rendered page.
 
+use super::entities::session;
 use super::sessions;
 use super::state::AppState;
 use crate::error::AppError;
@@ -21,10 +22,10 @@ fn request_parts() -> Result<Parts, AppError> {
     })
 }
 
-/// The username of the visitor's session, or `NotLoggedIn`.
-pub async fn current_username(state: &AppState) -> Result<String, AppError> {
+/// The visitor's session, or `NotLoggedIn`.
+pub async fn current_session(state: &AppState) -> Result<session::Model, AppError> {
     let parts = request_parts()?;
-    sessions::username_from_headers(&state.db, &parts.headers)
+    sessions::from_headers(&state.db, &parts.headers)
         .await?
         .ok_or(AppError::NotLoggedIn)
 }

@@ -23,42 +23,45 @@ pub fn token_digest(token: &str) -> String {
         .collect()
 }
 
-/// Creates a session for `username` and returns its token (the browser's copy is the only one).
-pub async fn create(db: &impl ConnectionTrait, username: &Username) -> Result<String, DbErr> {
+/// Creates a session for `username` and returns its token (the browser's copy is the only one)
+/// and its row.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    username: &Username,
+) -> Result<(String, session::Model), DbErr> {
     let token = new_session_token();
-    session::ActiveModel {
+    let row = session::ActiveModel {
         token: Set(token_digest(&token)),
         username: Set(username.as_str().to_owned()),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    Ok(token)
+    Ok((token, row))
 }
 
-/// The username of the session with this token, if the token is known.
-pub async fn username_for_token(
+/// The session with this token, if the token is known.
+pub async fn find_by_token(
     db: &impl ConnectionTrait,
     token: &str,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Option<session::Model>, DbErr> {
     // A token we never issued cannot be in the table; skip the query for obvious junk.
     if token.len() != super::random::TOKEN_LEN {
         return Ok(None);
     }
-    Ok(session::Entity::find()
+    session::Entity::find()
         .filter(session::Column::Token.eq(token_digest(token)))
         .one(db)
-        .await?
-        .map(|s| s.username))
+        .await
 }
 
-/// The username of the session whose cookie is in `headers`, if any.
-pub async fn username_from_headers(
+/// The session whose cookie is in `headers`, if any.
+pub async fn from_headers(
     db: &impl ConnectionTrait,
     headers: &http::HeaderMap,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Option<session::Model>, DbErr> {
     match token_from_headers(headers) {
-        Some(token) => username_for_token(db, token).await,
+        Some(token) => find_by_token(db, token).await,
         None => Ok(None),
     }
 }
@@ -78,6 +81,12 @@ pub async fn delete(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr>
         .filter(session::Column::Token.eq(token_digest(token)))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Ends the session with this id.
+pub async fn delete_by_id(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 

@@ -4,7 +4,8 @@ use crate::support::spawn_app;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn chat_with_messages(n: usize) -> (crate::support::TestApp, i64) {
+/// A chat with `n` messages, opened (joined) by the returned session.
+async fn chat_with_messages(n: usize) -> (crate::support::TestApp, i64, String) {
     let app = spawn_app().await;
     let key = app.create_room("Paged").await;
     let cookie = app.login("pager").await;
@@ -22,13 +23,14 @@ async fn chat_with_messages(n: usize) -> (crate::support::TestApp, i64) {
         .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
         .await;
     assert_eq!(page.status(), StatusCode::OK);
-    (app, 1)
+    (app, 1, cookie)
 }
 
-async fn get_json(app: &crate::support::TestApp, path: &str) -> (StatusCode, Value) {
+async fn get_json(app: &crate::support::TestApp, cookie: &str, path: &str) -> (StatusCode, Value) {
     let res = app
         .client
         .get(format!("{}{path}", app.base))
+        .header("cookie", cookie)
         .send()
         .await
         .unwrap();
@@ -38,8 +40,8 @@ async fn get_json(app: &crate::support::TestApp, path: &str) -> (StatusCode, Val
 
 #[tokio::test]
 async fn returns_the_spec_fields_oldest_first() {
-    let (app, id) = chat_with_messages(3).await;
-    let (status, body) = get_json(&app, &format!("/chats/{id}/")).await;
+    let (app, id, cookie) = chat_with_messages(3).await;
+    let (status, body) = get_json(&app, &cookie, &format!("/chats/{id}/")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["id"], id);
     assert_eq!(body["name"], "Paged");
@@ -56,8 +58,8 @@ async fn returns_the_spec_fields_oldest_first() {
 
 #[tokio::test]
 async fn pages_with_after_and_limit() {
-    let (app, id) = chat_with_messages(5).await;
-    let (_, first) = get_json(&app, &format!("/chats/{id}/?limit=2")).await;
+    let (app, id, cookie) = chat_with_messages(5).await;
+    let (_, first) = get_json(&app, &cookie, &format!("/chats/{id}/?limit=2")).await;
     let contents: Vec<&str> = first["messages"]
         .as_array()
         .unwrap()
@@ -66,23 +68,28 @@ async fn pages_with_after_and_limit() {
         .collect();
     assert_eq!(contents, ["m1", "m2"]);
     let after = first["next_after"].as_i64().unwrap();
-    let (_, second) = get_json(&app, &format!("/chats/{id}/?after={after}&limit=2")).await;
+    let (_, second) = get_json(
+        &app,
+        &cookie,
+        &format!("/chats/{id}/?after={after}&limit=2"),
+    )
+    .await;
     assert_eq!(second["messages"][0]["content"], "m3");
     assert_eq!(second["messages"][1]["content"], "m4");
     let after = second["next_after"].as_i64().unwrap();
-    let (_, last) = get_json(&app, &format!("/chats/{id}/?after={after}")).await;
+    let (_, last) = get_json(&app, &cookie, &format!("/chats/{id}/?after={after}")).await;
     assert_eq!(last["messages"].as_array().unwrap().len(), 1);
     let after = last["next_after"].as_i64().unwrap();
-    let (_, empty) = get_json(&app, &format!("/chats/{id}/?after={after}")).await;
+    let (_, empty) = get_json(&app, &cookie, &format!("/chats/{id}/?after={after}")).await;
     assert!(empty["messages"].as_array().unwrap().is_empty());
     assert!(empty["next_after"].is_null());
 }
 
 #[tokio::test]
 async fn bad_parameters_are_400_and_unknown_chats_404() {
-    let (app, id) = chat_with_messages(1).await;
+    let (app, id, cookie) = chat_with_messages(1).await;
     for query in ["limit=0", "limit=201", "limit=abc", "after=-1", "after=1.5"] {
-        let (status, body) = get_json(&app, &format!("/chats/{id}/?{query}")).await;
+        let (status, body) = get_json(&app, &cookie, &format!("/chats/{id}/?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert!(body["error"].as_str().is_some(), "{query}: {body}");
     }
@@ -92,9 +99,25 @@ async fn bad_parameters_are_400_and_unknown_chats_404() {
         "/chats/-1/",
         "/chats/99999999999999/",
     ] {
-        let (status, _) = get_json(&app, path).await;
+        let (status, _) = get_json(&app, &cookie, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
-    let (status, _) = get_json(&app, &format!("/chats/{id}")).await;
+    let (status, _) = get_json(&app, &cookie, &format!("/chats/{id}")).await;
     assert_eq!(status, StatusCode::OK, "without the trailing slash too");
+}
+
+#[tokio::test]
+async fn only_sessions_that_opened_the_room_can_read_it_by_id() {
+    let (app, id, member) = chat_with_messages(1).await;
+    let (status, _) = get_json(&app, &member, &format!("/chats/{id}/")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Counting ids finds nothing: without a session, or with one that never opened the link,
+    // the chat answers exactly like one that does not exist.
+    let stranger = app.login("stranger").await;
+    for cookie in ["", stranger.as_str(), "chat_session=forged"] {
+        let (status, body) = get_json(&app, cookie, &format!("/chats/{id}/")).await;
+        let (missing_status, missing_body) = get_json(&app, cookie, "/chats/999/").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{cookie}");
+        assert_eq!((status, body), (missing_status, missing_body));
+    }
 }

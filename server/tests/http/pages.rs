@@ -120,3 +120,45 @@ async fn links_are_safe_and_code_is_code() {
     assert!(!html.contains("<a href=\"javascript"), "{html}");
     assert!(html.contains("<code>rm -rf &lt;b&gt;</code>"), "{html}");
 }
+
+#[tokio::test]
+async fn the_home_page_lists_the_rooms_this_browser_opened() {
+    let app = spawn_app().await;
+    let first = app.create_room("First room").await;
+    let second = app.create_room("Second room").await;
+    app.create_room("Never opened").await;
+    let cookie = app.login("alice").await;
+    for key in [&first, &second] {
+        let res = app
+            .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let html = app.get_page("/", Some(&cookie)).await.text().await.unwrap();
+    let second_at = html.find("Second room").expect("second room listed");
+    let first_at = html.find("First room").expect("first room listed");
+    assert!(second_at < first_at, "newest first");
+    assert!(html.contains(&format!("/chatrooms/{first}/")));
+    assert!(!html.contains("Never opened"));
+
+    // A rename keeps the list.
+    let res = app
+        .call(
+            "login",
+            &[("username", "alicia"), ("next", "/")],
+            Some(&cookie),
+        )
+        .await;
+    let renamed = crate::support::session_cookie(&res).unwrap();
+    let html = app
+        .get_page("/", Some(&renamed))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("First room") && html.contains("Second room"));
+    // Someone else sees none of them.
+    let other = app.login("bob").await;
+    let html = app.get_page("/", Some(&other)).await.text().await.unwrap();
+    assert!(!html.contains("Your recent rooms"));
+}

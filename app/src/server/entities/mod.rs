@@ -1,5 +1,6 @@
-//! SeaORM entities for the spec's three models.
+//! SeaORM entities: the spec's three models, and which session joined which chat.
 
 pub mod chat;
+pub mod membership;
 pub mod message;
 pub mod session;
