@@ -42,7 +42,7 @@ pub async fn login(username: String, next: Option<String>) -> Result<String, App
     let username = Username::parse(&username)?;
     let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
     let state = app_state()?;
-    let old = match current_token()? {
+    let old = match current_token(&state)? {
         Some(token) => sessions::find_by_token(&state.db, &token).await?,
         None => None,
     };
@@ -52,7 +52,7 @@ pub async fn login(username: String, next: Option<String>) -> Result<String, App
         memberships::move_all(&state.db, old.id, new.id).await?;
         sessions::delete_by_id(&state.db, old.id).await?;
     }
-    set_session_cookie(Some(&token))?;
+    set_session_cookie(&state, Some(&token))?;
     leptos_axum::redirect(next.as_str());
     Ok(username.to_string())
 }
@@ -61,10 +61,10 @@ pub async fn login(username: String, next: Option<String>) -> Result<String, App
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     let state = app_state()?;
-    if let Some(token) = current_token()? {
+    if let Some(token) = current_token(&state)? {
         sessions::delete(&state.db, &token).await?;
     }
-    set_session_cookie(None)?;
+    set_session_cookie(&state, None)?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -105,7 +105,7 @@ pub async fn messages(
     headers: HeaderMap,
 ) -> Result<Json<ChatPage>, ApiError> {
     let id: i32 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let session = sessions::from_headers(&state.db, &headers)
+    let session = sessions::from_headers(&state.db, state.cookies, &headers)
         .await?
         .ok_or(ApiError::NotFound)?;
     if !memberships::is_member(&state.db, session.id, id).await? {

@@ -12,6 +12,8 @@ pub struct Config {
     pub leptos: LeptosOptions,
     /// Live frames buffered per room before a slow listener catches up from the database.
     pub room_buffer: usize,
+    /// `COOKIE_SECURE=true` when served over HTTPS: `Secure` + `__Host-` session cookie.
+    pub secure_cookies: bool,
 }
 
 /// Why the configuration could not be read.
@@ -33,6 +35,18 @@ impl Config {
             database_url,
             leptos,
             room_buffer: app::server::hub::DEFAULT_ROOM_BUFFER,
+            secure_cookies: flag("COOKIE_SECURE")?,
         })
+    }
+}
+
+/// Reads a boolean variable: unset, `0`/`false` or `1`/`true`.
+fn flag(name: &str) -> Result<bool, ConfigError> {
+    match std::env::var(name).ok().as_deref().map(str::trim) {
+        None | Some("") | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(other) => Err(ConfigError(format!(
+            "{name} must be true or false, got {other:?}"
+        ))),
     }
 }

@@ -126,7 +126,7 @@ pub async fn open(
     let chat = rooms::find_by_hash_key(&state.db, &key)
         .await?
         .ok_or(LiveError::NotFound)?;
-    let username = sessions::from_headers(&state.db, request.headers)
+    let username = sessions::from_headers(&state.db, state.cookies, request.headers)
         .await?
         .ok_or(LiveError::NotLoggedIn)?
         .username;

@@ -25,22 +25,26 @@ fn request_parts() -> Result<Parts, AppError> {
 /// The visitor's session, or `NotLoggedIn`.
 pub async fn current_session(state: &AppState) -> Result<session::Model, AppError> {
     let parts = request_parts()?;
-    sessions::from_headers(&state.db, &parts.headers)
+    sessions::from_headers(&state.db, state.cookies, &parts.headers)
         .await?
         .ok_or(AppError::NotLoggedIn)
 }
 
 /// The session token the visitor's browser sent, if any.
-pub fn current_token() -> Result<Option<String>, AppError> {
-    Ok(sessions::token_from_headers(&request_parts()?.headers).map(str::to_owned))
+pub fn current_token(state: &AppState) -> Result<Option<String>, AppError> {
+    let parts = request_parts()?;
+    Ok(state
+        .cookies
+        .token_from_headers(&parts.headers)
+        .map(str::to_owned))
 }
 
 /// Sets (or, with `None`, clears) the session cookie on the response.
-pub fn set_session_cookie(token: Option<&str>) -> Result<(), AppError> {
+pub fn set_session_cookie(state: &AppState, token: Option<&str>) -> Result<(), AppError> {
     let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
     let value = match token {
-        Some(token) => sessions::set_cookie_value(token),
-        None => sessions::clear_cookie_value(),
+        Some(token) => state.cookies.set_value(token),
+        None => state.cookies.clear_value(),
     };
     let cookie = http::HeaderValue::from_str(&value).map_err(|_| AppError::Internal)?;
     response.append_header(http::header::SET_COOKIE, cookie);

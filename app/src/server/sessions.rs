@@ -7,8 +7,59 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-/// Name of the cookie holding the session token.
-pub const COOKIE_NAME: &str = "chat_session";
+/// How the session cookie is named and flagged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CookiePolicy {
+    /// Served over HTTPS: the cookie gets `Secure` and the `__Host-` name prefix (which browsers
+    /// only accept from a secure origin, for Path=/ and without Domain).
+    pub secure: bool,
+}
+
+impl CookiePolicy {
+    /// The cookie's name.
+    pub fn name(self) -> &'static str {
+        if self.secure {
+            "__Host-chat_session"
+        } else {
+            "chat_session"
+        }
+    }
+
+    /// The session token among the request's cookies, if any.
+    pub fn token_from_headers(self, headers: &http::HeaderMap) -> Option<&str> {
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|header| token_from_cookie_header(header, self.name()))
+    }
+
+    /// The `Set-Cookie` value that hands `token` to the browser.
+    pub fn set_value(self, token: &str) -> String {
+        format!(
+            "{}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}{}",
+            self.name(),
+            self.secure_flag()
+        )
+    }
+
+    /// The `Set-Cookie` value that makes the browser forget its session cookie.
+    pub fn clear_value(self) -> String {
+        format!(
+            "{}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{}",
+            self.name(),
+            self.secure_flag()
+        )
+    }
+
+    fn secure_flag(self) -> &'static str {
+        if self.secure {
+            "; Secure"
+        } else {
+            ""
+        }
+    }
+}
 
 /// How long the browser keeps the cookie: 30 days.
 const COOKIE_MAX_AGE_SECS: u64 = 30 * 24 * 60 * 60;
@@ -58,21 +109,13 @@ pub async fn find_by_token(
 /// The session whose cookie is in `headers`, if any.
 pub async fn from_headers(
     db: &impl ConnectionTrait,
+    cookies: CookiePolicy,
     headers: &http::HeaderMap,
 ) -> Result<Option<session::Model>, DbErr> {
-    match token_from_headers(headers) {
+    match cookies.token_from_headers(headers) {
         Some(token) => find_by_token(db, token).await,
         None => Ok(None),
     }
-}
-
-/// The session token among the request's cookies, if any.
-pub fn token_from_headers(headers: &http::HeaderMap) -> Option<&str> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(token_from_cookie_header)
 }
 
 /// Ends the session with this token (logging out); unknown tokens are ignored.
@@ -90,37 +133,43 @@ pub async fn delete_by_id(db: &impl ConnectionTrait, id: i32) -> Result<(), DbEr
     Ok(())
 }
 
-/// The session token in a `Cookie` header, if there is one.
-pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+/// The value of the cookie `name` in a `Cookie` header, if there is one.
+fn token_from_cookie_header<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.trim_matches('"'))
-}
-
-/// The `Set-Cookie` value that hands `token` to the browser.
-pub fn set_cookie_value(token: &str) -> String {
-    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}")
-}
-
-/// The `Set-Cookie` value that makes the browser forget its session cookie.
-pub fn clear_cookie_value() -> String {
-    format!("{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn headers(cookie: &str) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::COOKIE, cookie.parse().unwrap());
+        headers
+    }
+
     #[test]
     fn finds_our_cookie_among_others() {
+        let plain = CookiePolicy::default();
         assert_eq!(
-            token_from_cookie_header("a=1; chat_session=abc; b=2"),
+            plain.token_from_headers(&headers("a=1; chat_session=abc; b=2")),
             Some("abc")
         );
-        assert_eq!(token_from_cookie_header("chat_session_x=1"), None);
-        assert_eq!(token_from_cookie_header(""), None);
+        assert_eq!(plain.token_from_headers(&headers("chat_session_x=1")), None);
+        assert_eq!(plain.token_from_headers(&headers("")), None);
+        let secure = CookiePolicy { secure: true };
+        assert_eq!(
+            secure.token_from_headers(&headers("chat_session=abc")),
+            None
+        );
+        assert_eq!(
+            secure.token_from_headers(&headers("__Host-chat_session=abc")),
+            Some("abc")
+        );
     }
 
     #[test]
@@ -133,9 +182,18 @@ mod tests {
 
     #[test]
     fn cookie_has_the_safety_flags() {
-        let value = set_cookie_value("tok");
-        for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        let value = CookiePolicy::default().set_value("tok");
+        for flag in ["chat_session=tok", "HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(value.contains(flag), "{value}");
         }
+        assert!(!value.contains("Secure"));
+        let value = CookiePolicy { secure: true }.set_value("tok");
+        assert!(value.starts_with("__Host-chat_session=tok;"), "{value}");
+        assert!(value.ends_with("; Secure"), "{value}");
+        let cleared = CookiePolicy { secure: true }.clear_value();
+        assert!(
+            cleared.contains("Max-Age=0") && cleared.contains("Secure"),
+            "{cleared}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! What every request handler and server function shares.
 
 use super::hub::Hub;
+use super::sessions::CookiePolicy;
 use super::writer::MessageWriter;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Leptos settings (site root, output name), needed to render pages and serve assets.
     pub leptos_options: LeptosOptions,
+    /// How the session cookie is named and flagged.
+    pub cookies: CookiePolicy,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
         db: DatabaseConnection,
         leptos_options: LeptosOptions,
         room_buffer: usize,
+        cookies: CookiePolicy,
     ) -> (Self, watch::Sender<bool>) {
         let hub = Hub::new(room_buffer);
         let writer = MessageWriter::spawn(db.clone(), Arc::clone(&hub));
@@ -39,6 +43,7 @@ impl AppState {
             writer,
             shutdown,
             leptos_options,
+            cookies,
         };
         (state, stop)
     }

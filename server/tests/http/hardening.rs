@@ -84,3 +84,37 @@ async fn pages_carry_the_security_headers() {
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
 }
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_secure_and_host_bound() {
+    let app = crate::support::spawn_secure_app().await;
+    let key = app.create_room("Secure").await;
+    let res = app
+        .call("login", &[("username", "alice"), ("next", "/")], None)
+        .await;
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set_cookie.starts_with("__Host-chat_session="),
+        "{set_cookie}"
+    );
+    assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "hi")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The plain name is not accepted in this mode.
+    let plain = cookie.replace("__Host-", "");
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "hi")],
+            Some(&plain),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}

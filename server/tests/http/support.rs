@@ -24,6 +24,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with `room_buffer` live frames buffered per room (small = easy lag).
 pub async fn spawn_app_with(room_buffer: usize) -> TestApp {
+    spawn(room_buffer, false).await
+}
+
+/// Like [`spawn_app`], configured as served over HTTPS (`COOKIE_SECURE=true`).
+pub async fn spawn_secure_app() -> TestApp {
+    spawn(app::server::hub::DEFAULT_ROOM_BUFFER, true).await
+}
+
+async fn spawn(room_buffer: usize, secure_cookies: bool) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -40,6 +49,7 @@ pub async fn spawn_app_with(room_buffer: usize) -> TestApp {
         database_url: db_url.clone(),
         leptos: options,
         room_buffer,
+        secure_cookies,
     };
     tokio::spawn(async move {
         server::serve(listener, config, async {
