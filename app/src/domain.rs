@@ -9,21 +9,23 @@ use std::fmt;
 #[error("{0}")]
 pub struct InvalidInput(pub String);
 
+/// Invisible characters that reorder or hide text (bidi overrides and isolates, zero-width
+/// characters, BOM): in a name they let one name pass for another.
+fn is_invisible_format_char(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
+}
+
 /// Characters that make a name or message look like something else or break the layout.
-fn is_forbidden_char(c: char, allow_newlines: bool) -> bool {
-    if allow_newlines && (c == '\n' || c == '\t') {
-        return false;
+/// Messages (multi-line) may contain invisible format characters: they are shown isolated.
+fn is_forbidden_char(c: char, is_message: bool) -> bool {
+    if is_message {
+        return c.is_control() && c != '\n' && c != '\t';
     }
-    c.is_control()
+    c.is_control() || is_invisible_format_char(c)
 }
 
 /// Trims `raw` and checks it is non-empty, at most `max` characters and free of control characters.
-fn parse_text(
-    raw: &str,
-    what: &str,
-    max: usize,
-    allow_newlines: bool,
-) -> Result<String, InvalidInput> {
+fn parse_text(raw: &str, what: &str, max: usize, is_message: bool) -> Result<String, InvalidInput> {
     // Normalise Windows line endings first so a message looks the same everywhere.
     let normalised = raw.replace("\r\n", "\n");
     let text = normalised.trim();
@@ -36,14 +38,14 @@ fn parse_text(
             "{what} is too long ({len} characters; the limit is {max})."
         )));
     }
-    if text.chars().any(|c| is_forbidden_char(c, allow_newlines)) {
+    if text.chars().any(|c| is_forbidden_char(c, is_message)) {
         return Err(InvalidInput(format!("{what} contains control characters.")));
     }
     Ok(text.to_owned())
 }
 
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $what:literal, $max:expr, $newlines:expr) => {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $max:expr, $is_message:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -55,7 +57,7 @@ macro_rules! text_type {
 
             /// Parses user input; trims surrounding whitespace.
             pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-                parse_text(raw, $what, Self::MAX_CHARS, $newlines).map(Self)
+                parse_text(raw, $what, Self::MAX_CHARS, $is_message).map(Self)
             }
 
             /// The validated text.
@@ -192,6 +194,21 @@ mod tests {
         );
         assert!(MessageText::parse("bell\u{7}").is_err());
         assert!(MessageText::parse(" \n\t ").is_err());
+    }
+
+    #[test]
+    fn names_refuse_invisible_and_bidi_characters() {
+        for evil in [
+            "ad\u{200B}min",
+            "\u{202E}nimda",
+            "bob\u{FEFF}",
+            "a\u{2066}b",
+        ] {
+            assert!(Username::parse(evil).is_err(), "{evil:?}");
+            assert!(RoomName::parse(evil).is_err(), "{evil:?}");
+        }
+        // Messages keep them (shown isolated), so quoting such text stays possible.
+        assert!(MessageText::parse("\u{202E}olleh").is_ok());
     }
 
     #[test]

@@ -74,12 +74,14 @@ test("change name and log out from the room", async ({ page }) => {
 test("a <script> message renders as text and links are safe", async ({ page }) => {
   const home = new HomePage(page);
   await home.open();
-  await home.createRoom("Hostile room");
+  const roomName = "</title><script>window.__pwned = 3</script>";
+  await home.createRoom(roomName);
   const login = new LoginPage(page);
   await login.expectShown();
   await login.logIn("mallory");
   const room = new RoomPage(page);
-  await room.expectOpenAs("Hostile room", "mallory");
+  await room.expectOpenAs(roomName, "mallory");
+  await expect(page).toHaveTitle(`${roomName} · Chat`);
   const evil = "<script>window.__pwned = 1</script><img src=x onerror=window.__pwned=2>";
   await room.send(evil);
   await room.send("see https://example.com/ and javascript:alert(1)");
@@ -89,7 +91,8 @@ test("a <script> message renders as text and links are safe", async ({ page }) =
   ]);
   // The same after a reload (server-rendered).
   await page.reload();
-  await room.expectOpenAs("Hostile room", "mallory");
+  await room.expectOpenAs(roomName, "mallory");
+  await expect(page).toHaveTitle(`${roomName} · Chat`);
   await expect(room.messages().first().locator(".content")).toHaveText(evil);
   expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
   const link = room.messages().last().locator("a");

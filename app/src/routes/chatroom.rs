@@ -50,6 +50,19 @@ pub fn ChatroomPage() -> impl IntoView {
     }
 }
 
+/// The document title for `text`. leptos_meta writes `<Title>` text into the server-rendered
+/// HTML without escaping it, so a room named `</title><script>…` would become markup: escape it
+/// there. In the browser the title is set as text, so it stays as it is.
+fn title_text(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Percent-encodes the few characters a local path may contain that a query value may not.
 fn urlencode(path: &str) -> String {
     path.chars()
@@ -146,9 +159,11 @@ fn Room(room: RoomView) -> impl IntoView {
     };
     let title = {
         let name = name.clone();
-        move || match unread.get() {
-            0 => format!("{name} · Chat"),
-            n => format!("({n}) {name}"),
+        move || {
+            title_text(&match unread.get() {
+                0 => format!("{name} · Chat"),
+                n => format!("({n}) {name}"),
+            })
         }
     };
 
@@ -369,6 +384,15 @@ mod tests {
         merge(&mut list, [msg(3), msg(2), msg(4)]);
         let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
         assert_eq!(ids, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    #[cfg(feature = "ssr")]
+    fn server_rendered_titles_are_escaped() {
+        assert_eq!(
+            title_text("</title><script>x</script> & co"),
+            "&lt;/title&gt;&lt;script&gt;x&lt;/script&gt; &amp; co"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod chats_api;
 mod hardening;
+mod hostile;
 mod live;
 mod pages;
 mod server_fns;
