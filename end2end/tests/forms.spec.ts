@@ -1,6 +1,6 @@
 // Validation messages, 404s and the no-JavaScript path.
 import { expect, test } from "@playwright/test";
-import { HomePage, LoginPage, RoomPage } from "./pages";
+import { createRoomAs, HomePage, LoginPage } from "./pages";
 
 test("a blank room name is refused with a clear message", async ({ page }) => {
   const home = new HomePage(page);
@@ -17,14 +17,7 @@ test("an unknown room link shows the not-found page", async ({ page }) => {
 });
 
 test("a blank message is refused and nothing is sent", async ({ page }) => {
-  const home = new HomePage(page);
-  await home.open();
-  await home.createRoom("Quiet room");
-  const login = new LoginPage(page);
-  await login.expectShown();
-  await login.logIn("carol");
-  const room = new RoomPage(page);
-  await room.expectOpenAs("Quiet room", "carol");
+  const room = await createRoomAs(page, "Quiet room", "carol");
   await room.messageBox().fill("   ");
   await room.messageBox().press("Enter");
   await expect(page.getByRole("alert")).toHaveText("The message cannot be empty.");
@@ -50,14 +43,8 @@ test.describe("with JavaScript disabled", () => {
 });
 
 test("change name and log out from the room", async ({ page }) => {
-  const home = new HomePage(page);
-  await home.open();
-  await home.createRoom("Account room");
+  const room = await createRoomAs(page, "Account room", "erin");
   const login = new LoginPage(page);
-  await login.expectShown();
-  await login.logIn("erin");
-  const room = new RoomPage(page);
-  await room.expectOpenAs("Account room", "erin");
   const roomUrl = page.url();
 
   await page.getByRole("link", { name: "Change name" }).click();
@@ -72,15 +59,8 @@ test("change name and log out from the room", async ({ page }) => {
 });
 
 test("a <script> message renders as text and links are safe", async ({ page }) => {
-  const home = new HomePage(page);
-  await home.open();
   const roomName = "</title><script>window.__pwned = 3</script>";
-  await home.createRoom(roomName);
-  const login = new LoginPage(page);
-  await login.expectShown();
-  await login.logIn("mallory");
-  const room = new RoomPage(page);
-  await room.expectOpenAs(roomName, "mallory");
+  const room = await createRoomAs(page, roomName, "mallory");
   await expect(page).toHaveTitle(`${roomName} · Chat`);
   const evil = "<script>window.__pwned = 1</script><img src=x onerror=window.__pwned=2>";
   await room.send(evil);

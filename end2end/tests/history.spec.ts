@@ -1,16 +1,9 @@
 // Long rooms: the page opens with the latest messages; scrolling up loads older ones in place.
 import { expect, test } from "@playwright/test";
-import { HomePage, LoginPage, RoomPage } from "./pages";
+import { createRoomAs } from "./pages";
 
 test("scrolling to the top loads older messages and keeps the view in place", async ({ page }) => {
-  const home = new HomePage(page);
-  await home.open();
-  await home.createRoom("Long room");
-  const login = new LoginPage(page);
-  await login.expectShown();
-  await login.logIn("historian");
-  const room = new RoomPage(page);
-  await room.expectOpenAs("Long room", "historian");
+  const room = await createRoomAs(page, "Long room", "historian");
 
   // 130 messages through the API (the page's own session cookie).
   const key = new URL(page.url()).pathname.split("/")[2];

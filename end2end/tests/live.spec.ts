@@ -1,6 +1,6 @@
 // Live delivery with two or three people: presence, typing, unread count, reconnect.
 import { expect, test, type Browser } from "@playwright/test";
-import { HomePage, LoginPage, RoomPage } from "./pages";
+import { createRoomAs, LoginPage, RoomPage } from "./pages";
 import { OwnServer } from "./server";
 
 /** Opens `link` in a new browser context (another person) and logs in as `name`. */
@@ -18,14 +18,7 @@ async function join(browser: Browser, link: string, name: string) {
 /** Creates a room as the first of `names`; everyone else joins through the share link. */
 async function roomWith(browser: Browser, names: string[], baseURL?: string) {
   const page = await (await browser.newContext(baseURL ? { baseURL } : {})).newPage();
-  const home = new HomePage(page);
-  await home.open();
-  await home.createRoom("Live room");
-  const login = new LoginPage(page);
-  await login.expectShown();
-  await login.logIn(names[0]);
-  const creator = new RoomPage(page);
-  await creator.expectOpenAs("Live room", names[0]);
+  const creator = await createRoomAs(page, "Live room", names[0]);
   const link = await creator.shareLink();
   const rooms = [creator];
   for (const name of names.slice(1)) rooms.push(await join(browser, link, name));

@@ -68,3 +68,16 @@ export class RoomPage {
     return this.page.locator("#share-url").inputValue();
   }
 }
+
+/** Creates a room from the home page and logs in as `username`; returns the open room. */
+export async function createRoomAs(page: Page, roomName: string, username: string) {
+  const home = new HomePage(page);
+  await home.open();
+  await home.createRoom(roomName);
+  const login = new LoginPage(page);
+  await login.expectShown();
+  await login.logIn(username);
+  const room = new RoomPage(page);
+  await room.expectOpenAs(roomName, username);
+  return room;
+}
