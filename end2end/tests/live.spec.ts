@@ -30,20 +30,20 @@ test("presence shows who is online and updates live", async ({ browser }) => {
     rooms: [alice, bob],
     link,
   } = await roomWith(browser, ["alice", "bob"]);
-  await expect(alice.page.locator(".online-user")).toHaveText(["alice", "bob"]);
-  await expect(bob.page.locator(".online-user")).toHaveText(["alice", "bob"]);
+  await expect(alice.page.locator(".online-user .author")).toHaveText(["alice", "bob"]);
+  await expect(bob.page.locator(".online-user .author")).toHaveText(["alice", "bob"]);
 
   // A second tab of bob's counts once.
   const bobTab = await bob.page.context().newPage();
   await bobTab.goto(bob.page.url());
-  await expect(bobTab.locator(".online-user")).toHaveText(["alice", "bob"]);
+  await expect(bobTab.locator(".online-user .author")).toHaveText(["alice", "bob"]);
 
   // Bob closes both tabs; carol arrives.
   await bob.page.close();
   await bobTab.close();
-  await expect(alice.page.locator(".online-user")).toHaveText(["alice"]);
+  await expect(alice.page.locator(".online-user .author")).toHaveText(["alice"]);
   await join(browser, link, "carol");
-  await expect(alice.page.locator(".online-user")).toHaveText(["alice", "carol"]);
+  await expect(alice.page.locator(".online-user .author")).toHaveText(["alice", "carol"]);
 });
 
 test("typing shows for the others and disappears after a few seconds", async ({ browser }) => {

@@ -1,5 +1,6 @@
 //! The list of messages, oldest at the top, with the unread divider and the message being sent.
 
+use crate::components::avatar::UserBadge;
 use crate::model::ChatMessage;
 use crate::rich_text::{segments, Segment};
 use leptos::html::Ol;
@@ -71,7 +72,7 @@ pub fn MessageList(
                 </Show>
                 <li class="message" class:mine=message.username == me data-id=message.id>
                     <span class="meta">
-                        <span class="author">{message.username.clone()}</span>
+                        <UserBadge name=message.username.clone()/>
                         <time datetime=message.timestamp.clone() title=message.timestamp.clone()>
                             {
                                 let message = message.clone();
@@ -89,7 +90,7 @@ pub fn MessageList(
                         view! {
                             <li class="message mine pending">
                                 <span class="meta">
-                                    <span class="author">{pending_author.clone()}</span>
+                                    <UserBadge name=pending_author.clone()/>
                                     <span class="sending">"sending…"</span>
                                 </span>
                                 <p class="content">{text}</p>

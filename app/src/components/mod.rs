@@ -1,6 +1,7 @@
 //! Pieces the pages are built from.
 
 pub mod account;
+pub mod avatar;
 pub mod composer;
 pub mod form_error;
 pub mod message_list;

@@ -1,5 +1,6 @@
 //! Who has the room open now, and who is typing.
 
+use crate::components::avatar::UserBadge;
 use leptos::prelude::*;
 
 /// "Online: alice, bob" (several tabs of one person count once; the server dedupes).
@@ -9,7 +10,9 @@ pub fn PresenceList(online: RwSignal<Vec<String>>) -> impl IntoView {
         <p class="presence">
             <span class="label">"Online: "</span>
             <For each=move || online.get() key=|name| name.clone() let:name>
-                <span class="online-user">{name}</span>
+                <span class="online-user">
+                    <UserBadge name/>
+                </span>
             </For>
         </p>
     }
