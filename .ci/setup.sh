@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever this project needs that is missing, and skips what is already there.
+# Each step prints the seconds since the script started, so slow steps show.
 # Sourced by start.sh and test.sh (it exports PATH and CARGO_TARGET_DIR for them).
 #   setup_build    - wasm target, cargo-leptos, wasm-bindgen CLI, wasm-opt
 #   setup_browser  - Chromium and the npm packages of end2end/
@@ -14,7 +15,7 @@ BINARYEN_VERSION="132"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$CACHE/tools/node_modules/.bin:$PATH"
 
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+say() { printf '\033[1;34m==>\033[0m [%4ss] %s\n' "$SECONDS" "$*"; }
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

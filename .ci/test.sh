@@ -26,3 +26,4 @@ export E2E_SERVER_BIN="$CARGO_TARGET_DIR/release/server"
 export E2E_SITE_ROOT="$ROOT/target/site"
 cd "$ROOT/end2end"
 npx playwright test
+say "all checks passed"
