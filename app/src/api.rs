@@ -16,6 +16,8 @@ use crate::{
         state::AppState,
     },
 };
+#[cfg(feature = "ssr")]
+use sea_orm::TransactionTrait;
 
 /// Messages shown when a room page opens.
 pub const ROOM_PAGE_MESSAGES: u64 = 100;
@@ -46,12 +48,15 @@ pub async fn login(username: String, next: Option<String>) -> Result<String, App
         Some(token) => sessions::find_by_token(&state.db, &token).await?,
         None => None,
     };
-    let (token, new) = sessions::create(&state.db, &username).await?;
+    // One transaction: a rename never leaves two sessions, or rooms without their session.
+    let txn = state.db.begin().await?;
+    let (token, new) = sessions::create(&txn, &username).await?;
     // Changing name: the old session ends, its rooms stay in "recent rooms".
     if let Some(old) = old {
-        memberships::move_all(&state.db, old.id, new.id).await?;
-        sessions::delete_by_id(&state.db, old.id).await?;
+        memberships::move_all(&txn, old.id, new.id).await?;
+        sessions::delete_by_id(&txn, old.id).await?;
     }
+    txn.commit().await?;
     set_session_cookie(&state, Some(&token))?;
     leptos_axum::redirect(next.as_str());
     Ok(username.to_string())
