@@ -10,14 +10,7 @@ async fn chat_with_messages(n: usize) -> (crate::support::TestApp, i64, String) 
     let key = app.create_room("Paged").await;
     let cookie = app.login("pager").await;
     for i in 1..=n {
-        let res = app
-            .call(
-                "send_message",
-                &[("hash_key", &key), ("content", &format!("m{i}"))],
-                Some(&cookie),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
+        app.send(&key, &cookie, &format!("m{i}")).await;
     }
     let page = app
         .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))

@@ -38,14 +38,7 @@ async fn room_page_renders_history_identity_and_share_link() {
     let key = app.create_room("Book club").await;
     let cookie = app.login("alice").await;
     for text in ["first <b>message</b>", "second message"] {
-        let res = app
-            .call(
-                "send_message",
-                &[("hash_key", &key), ("content", text)],
-                Some(&cookie),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
+        app.send(&key, &cookie, text).await;
     }
     let res = app
         .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
@@ -97,14 +90,7 @@ async fn links_are_safe_and_code_is_code() {
         "<a href=\"javascript:alert(1)\">x</a>",
         "try `rm -rf <b>`",
     ] {
-        let res = app
-            .call(
-                "send_message",
-                &[("hash_key", &key), ("content", text)],
-                Some(&cookie),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
+        app.send(&key, &cookie, text).await;
     }
     let html = app
         .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
