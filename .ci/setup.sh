@@ -4,6 +4,9 @@
 # Sourced by start.sh and test.sh (it exports PATH and CARGO_TARGET_DIR for them).
 #   setup_build    - wasm target, cargo-leptos, wasm-bindgen CLI, wasm-opt
 #   setup_browser  - Chromium and the npm packages of end2end/
+#   setup_postgres - a PostgreSQL at TEST_DATABASE_URL for the scale-out suites: in CI it must
+#                    be there (installed and started from Debian's packages if missing);
+#                    elsewhere those suites are skipped, with a note, when there is none
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,4 +75,47 @@ setup_browser() {
     say "installing end2end npm packages"
     (cd "$e2e" && npm ci --no-audit --no-fund --silent)
   fi
+}
+
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+pg_reachable() {
+  command -v psql >/dev/null && psql "$TEST_DATABASE_URL" -qtAc 'select 1' >/dev/null 2>&1
+}
+
+# Sets PG_AVAILABLE=1 when the PostgreSQL suites can run.
+setup_postgres() {
+  PG_AVAILABLE=0
+  if pg_reachable; then PG_AVAILABLE=1; return; fi
+  if [ "${CI:-}" != "true" ]; then
+    say "no PostgreSQL at $TEST_DATABASE_URL: the PostgreSQL suites will be SKIPPED"
+    say "(start one there, or set TEST_DATABASE_URL, to run them)"
+    return
+  fi
+  say "CI: no PostgreSQL at $TEST_DATABASE_URL; installing and starting Debian's postgresql"
+  if ! command -v pg_ctlcluster >/dev/null; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+  fi
+  local version
+  version="$(ls /etc/postgresql | sort -V | tail -1)"
+  # Trust local TCP connections (a throwaway CI database), as the URL carries no password.
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  fi
+  as_root pg_ctlcluster "$version" main start 2>/dev/null || as_root pg_ctlcluster "$version" main reload
+  for _ in $(seq 1 50); do
+    psql "postgres://postgres@127.0.0.1:5432/postgres" -qtAc 'select 1' >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  local db="${TEST_DATABASE_URL##*/}"; db="${db%%\?*}"
+  psql "postgres://postgres@127.0.0.1:5432/postgres" -qtAc \
+    "select 1 from pg_database where datname = '$db'" | grep -q 1 ||
+    psql "postgres://postgres@127.0.0.1:5432/postgres" -qc "create database $db"
+  if ! pg_reachable; then
+    echo "PostgreSQL is still not reachable at $TEST_DATABASE_URL" >&2
+    exit 1
+  fi
+  PG_AVAILABLE=1
 }

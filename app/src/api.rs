@@ -7,11 +7,17 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{HashKey, LocalPath, MessageText, RoomName, Username},
+    domain::{HashKey, LocalPath, MessageText, Passphrase, RoomName, Username},
     server::{
+        claims,
         entities::{chat, session},
         memberships,
-        request::{app_state, current_session, current_token, public_origin, set_session_cookie},
+        name_key::name_key,
+        rate_limit::{Action, Actor},
+        request::{
+            app_state, client_ip, current_session, current_token, public_origin, rate_limit,
+            set_session_cookie,
+        },
         rooms, sessions,
         state::AppState,
     },
@@ -31,6 +37,8 @@ pub const HISTORY_PAGE: u64 = 50;
 pub async fn create_room(name: String) -> Result<String, AppError> {
     let name = RoomName::parse(&name)?;
     let state = app_state()?;
+    let session_id = current_session(&state).await.ok().map(|s| s.id);
+    rate_limit(&state, Action::CreateRoom, session_id)?;
     let chat = rooms::create_chat(&state.db, &name).await?;
     tracing::info!(chat_id = chat.id, "chatroom created");
     let key = HashKey::parse(&chat.hash_key)?;
@@ -38,28 +46,54 @@ pub async fn create_room(name: String) -> Result<String, AppError> {
     Ok(chat.hash_key)
 }
 
-/// Starts a session under `username`, sets its cookie and returns to `next` (a local path).
+/// Starts a session under `username` (claiming the name if nobody holds it, or proving it is
+/// ours with `passphrase`), sets its cookie and returns to `next` (a local path). Returns the
+/// name as the session shows it.
 #[server(endpoint = "login")]
-pub async fn login(username: String, next: Option<String>) -> Result<String, AppError> {
+pub async fn login(
+    username: String,
+    passphrase: Option<String>,
+    next: Option<String>,
+) -> Result<String, AppError> {
     let username = Username::parse(&username)?;
+    let passphrase = Passphrase::parse_optional(passphrase.as_deref())?;
     let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
     let state = app_state()?;
     let old = match current_token(&state)? {
         Some(token) => sessions::find_by_token(&state.db, &token).await?,
         None => None,
     };
+    rate_limit(&state, Action::Login, old.as_ref().map(|s| s.id))?;
+    let holder = old.as_ref().and_then(|s| s.claim_id);
+    let key = name_key(&username);
+    let existing = claims::find_by_key(&state.db, &key).await?;
+    let now = chrono::Utc::now();
+    // A passphrase for a name someone else holds is a guess: few per name, wherever from.
+    let guessing = existing.as_ref().is_some_and(|claim| {
+        passphrase.is_some()
+            && claim.passphrase_hash.is_some()
+            && holder != Some(claim.id)
+            && !claims::is_released(claim, now)
+    });
+    if guessing {
+        let actors = [Actor::Name(key), Actor::ip(client_ip(&state)?)];
+        state.limiter.check(Action::PassphraseTry, &actors)?;
+    }
+    let grant = claims::decide(&username, passphrase, holder, existing, now).await?;
     // One transaction: a rename never leaves two sessions, or rooms without their session.
     let txn = state.db.begin().await?;
-    let (token, new) = sessions::create(&txn, &username).await?;
+    let claim = claims::apply(&txn, grant, &username, now).await?;
+    let (token, new) = sessions::create(&txn, &claim, now).await?;
     // Changing name: the old session ends, its rooms stay in "recent rooms".
     if let Some(old) = old {
         memberships::move_all(&txn, old.id, new.id).await?;
         sessions::delete_by_id(&txn, old.id).await?;
     }
     txn.commit().await?;
+    tracing::info!(claim_id = claim.id, "logged in");
     set_session_cookie(&state, Some(&token))?;
     leptos_axum::redirect(next.as_str());
-    Ok(username.to_string())
+    Ok(claim.name)
 }
 
 /// Ends the browser's session on the server and forgets its cookie, then goes home.
@@ -104,9 +138,10 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
 #[server(endpoint = "send_message")]
 pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessage, AppError> {
     let state = app_state()?;
-    let (chat, me) = room_and_user(&state, &hash_key).await?;
+    let (chat, session) = room_and_session(&state, &hash_key).await?;
     let text = MessageText::parse(&content)?;
-    let username = Username::parse(&me)?;
+    rate_limit(&state, Action::Send, Some(session.id))?;
+    let username = Username::parse(&session.username)?;
     let message = state.writer.send(chat.id, &username, &text).await?;
     tracing::debug!(chat_id = chat.id, message_id = message.id, "message stored");
     Ok(message)
@@ -116,7 +151,7 @@ pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessa
 #[server(endpoint = "messages_before")]
 pub async fn messages_before(hash_key: String, before: i64) -> Result<Vec<ChatMessage>, AppError> {
     let state = app_state()?;
-    let (chat, _) = room_and_user(&state, &hash_key).await?;
+    let (chat, _) = room_and_session(&state, &hash_key).await?;
     Ok(rooms::messages_before(&state.db, chat.id, before, HISTORY_PAGE).await?)
 }
 
@@ -124,8 +159,11 @@ pub async fn messages_before(hash_key: String, before: i64) -> Result<Vec<ChatMe
 #[server(endpoint = "typing")]
 pub async fn typing(hash_key: String) -> Result<(), AppError> {
     let state = app_state()?;
-    let (chat, me) = room_and_user(&state, &hash_key).await?;
-    state.hub.publish_typing(chat.id, &me);
+    let (chat, session) = room_and_session(&state, &hash_key).await?;
+    state
+        .limiter
+        .check(Action::Typing, &[Actor::Session(session.id)])?;
+    state.hub.publish_typing(chat.id, &session.username);
     Ok(())
 }
 
@@ -142,16 +180,6 @@ async fn room_and_session(
         .ok_or(AppError::NotFound)?;
     let session = current_session(state).await?;
     Ok((chat, session))
-}
-
-/// The chat behind a share-link key and the visitor's username.
-#[cfg(feature = "ssr")]
-async fn room_and_user(
-    state: &AppState,
-    hash_key: &str,
-) -> Result<(chat::Model, String), AppError> {
-    let (chat, session) = room_and_session(state, hash_key).await?;
-    Ok((chat, session.username))
 }
 
 /// The rooms this browser's session opened most recently (empty when not logged in).

@@ -100,6 +100,57 @@ text_type!(
     MessageText, "The message", 2000, true
 );
 
+/// An optional secret that lets a username's owner log in from another browser: 8 to 128
+/// characters, kept exactly as typed (never trimmed, never shown, stored only as a slow hash).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Passphrase(String);
+
+impl Passphrase {
+    /// The fewest characters a passphrase may have.
+    pub const MIN_CHARS: usize = 8;
+    /// The most characters a passphrase may have (hashing cost grows with length).
+    pub const MAX_CHARS: usize = 128;
+
+    /// Parses the optional form field: empty means "no passphrase".
+    pub fn parse_optional(raw: Option<&str>) -> Result<Option<Self>, InvalidInput> {
+        let raw = match raw {
+            None | Some("") => return Ok(None),
+            Some(raw) => raw,
+        };
+        let len = raw.chars().count();
+        if len < Self::MIN_CHARS {
+            return Err(InvalidInput(format!(
+                "The passphrase is too short ({len} characters; at least {}).",
+                Self::MIN_CHARS
+            )));
+        }
+        if len > Self::MAX_CHARS {
+            return Err(InvalidInput(format!(
+                "The passphrase is too long ({len} characters; the limit is {}).",
+                Self::MAX_CHARS
+            )));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err(InvalidInput(
+                "The passphrase contains control characters.".into(),
+            ));
+        }
+        Ok(Some(Self(raw.to_owned())))
+    }
+
+    /// The secret, for hashing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never in a log line.
+        f.write_str("Passphrase(..)")
+    }
+}
+
 /// The URL-safe alphabet used for hash keys and session tokens (64 symbols = 6 bits each).
 pub const URL_SAFE_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -223,6 +274,22 @@ mod tests {
         assert_eq!(ok.unwrap().as_str(), "bob");
         let bad: Result<Username, _> = serde_json::from_str("\"\"");
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn passphrases_are_optional_bounded_and_secret() {
+        assert_eq!(Passphrase::parse_optional(None).unwrap(), None);
+        assert_eq!(Passphrase::parse_optional(Some("")).unwrap(), None);
+        assert!(Passphrase::parse_optional(Some("short")).is_err());
+        let kept = Passphrase::parse_optional(Some("  spaces count  ")).unwrap();
+        assert_eq!(
+            kept.as_ref().map(Passphrase::expose),
+            Some("  spaces count  ")
+        );
+        assert!(Passphrase::parse_optional(Some(&"p".repeat(Passphrase::MAX_CHARS))).is_ok());
+        assert!(Passphrase::parse_optional(Some(&"p".repeat(Passphrase::MAX_CHARS + 1))).is_err());
+        assert!(Passphrase::parse_optional(Some("pass\nword\u{0}")).is_err());
+        assert_eq!(format!("{:?}", kept.unwrap()), "Passphrase(..)");
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub enum AppError {
     /// The action needs a username first.
     #[error("Please choose a username first.")]
     NotLoggedIn,
+    /// Too many requests of this kind: nothing was stored.
+    #[error("Slow down: try again in {retry_after_secs} s.")]
+    TooMany {
+        /// Seconds until the request would pass (sent as `Retry-After`).
+        retry_after_secs: u64,
+    },
     /// The request itself was malformed (missing or undecodable fields).
     #[error("The request was malformed: {0}")]
     BadRequest(String),
@@ -37,6 +43,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::NotLoggedIn => 401,
             AppError::BadRequest(_) => 400,
+            AppError::TooMany { .. } => 429,
             AppError::Unreachable(_) => 503,
             AppError::Internal => 500,
         }
@@ -75,5 +82,29 @@ impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         tracing::error!(error = %err, "database error");
         AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::server::rate_limit::Limited> for AppError {
+    fn from(limited: crate::server::rate_limit::Limited) -> Self {
+        AppError::TooMany {
+            retry_after_secs: limited.retry_after_secs,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::server::claims::ClaimError> for AppError {
+    fn from(err: crate::server::claims::ClaimError) -> Self {
+        use crate::server::claims::ClaimError;
+        match err {
+            ClaimError::Db(err) => err.into(),
+            ClaimError::Hash(err) => {
+                tracing::error!(error = %err, "passphrase hashing failed");
+                AppError::Internal
+            }
+            refused => AppError::Invalid(refused.to_string()),
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod model;
+pub mod policy;
 pub mod rich_text;
 pub mod routes;
 #[cfg(feature = "ssr")]
@@ -22,6 +23,8 @@ use routes::{chatroom::ChatroomPage, home::HomePage, login::LoginPage, not_found
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::csp::send_for_page(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -54,7 +57,9 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
+                    // Async: "your recent rooms" is in the first byte (also without JavaScript),
+                    // and a visitor leaving mid-stream cannot catch a half-rendered page.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage/>
                     // Async: the status (404) and the login redirect must be decided before
                     // the first byte is sent.

@@ -1,8 +1,18 @@
 // Long rooms: the page opens with the latest messages; scrolling up loads older ones in place.
 import { expect, test } from "@playwright/test";
 import { createRoomAs } from "./pages";
+import { OwnServer } from "./server";
 
-test("scrolling to the top loads older messages and keeps the view in place", async ({ page }) => {
+// Seeding 130 messages from one session in a second is what the rate limits exist to stop, so
+// this test has a server of its own without them (as a load test would).
+const server = new OwnServer(3109, { RATE_LIMITS: "false" });
+test.beforeAll(() => server.start());
+test.afterAll(() => server.stop());
+
+test("scrolling to the top loads older messages and keeps the view in place", async ({
+  browser,
+}) => {
+  const page = await (await browser.newContext({ baseURL: server.baseURL })).newPage();
   const room = await createRoomAs(page, "Long room", "historian");
 
   // 130 messages through the API (the page's own session cookie).

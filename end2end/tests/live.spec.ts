@@ -1,4 +1,5 @@
 // Live delivery with two or three people: presence, typing, unread count, reconnect.
+// Names are claimed server-wide, so each test on the shared server uses its own.
 import { expect, test, type Browser } from "@playwright/test";
 import { createRoomAs, LoginPage, RoomPage } from "./pages";
 import { OwnServer } from "./server";
@@ -29,30 +30,30 @@ test("presence shows who is online and updates live", async ({ browser }) => {
   const {
     rooms: [alice, bob],
     link,
-  } = await roomWith(browser, ["alice", "bob"]);
-  await expect(alice.page.locator(".online-user .author")).toHaveText(["alice", "bob"]);
-  await expect(bob.page.locator(".online-user .author")).toHaveText(["alice", "bob"]);
+  } = await roomWith(browser, ["ana", "ben"]);
+  await expect(alice.page.locator(".online-user .author")).toHaveText(["ana", "ben"]);
+  await expect(bob.page.locator(".online-user .author")).toHaveText(["ana", "ben"]);
 
   // A second tab of bob's counts once.
   const bobTab = await bob.page.context().newPage();
   await bobTab.goto(bob.page.url());
-  await expect(bobTab.locator(".online-user .author")).toHaveText(["alice", "bob"]);
+  await expect(bobTab.locator(".online-user .author")).toHaveText(["ana", "ben"]);
 
   // Bob closes both tabs; carol arrives.
   await bob.page.close();
   await bobTab.close();
-  await expect(alice.page.locator(".online-user .author")).toHaveText(["alice"]);
-  await join(browser, link, "carol");
-  await expect(alice.page.locator(".online-user .author")).toHaveText(["alice", "carol"]);
+  await expect(alice.page.locator(".online-user .author")).toHaveText(["ana"]);
+  await join(browser, link, "cara");
+  await expect(alice.page.locator(".online-user .author")).toHaveText(["ana", "cara"]);
 });
 
 test("typing shows for the others and disappears after a few seconds", async ({ browser }) => {
   const {
     rooms: [alice, bob, carol],
-  } = await roomWith(browser, ["alice", "bob", "carol"]);
+  } = await roomWith(browser, ["amy", "bo", "cy"]);
   await bob.messageBox().pressSequentially("hel", { delay: 50 });
-  await expect(alice.page.locator(".typing")).toHaveText("bob is typing…");
-  await expect(carol.page.locator(".typing")).toHaveText("bob is typing…");
+  await expect(alice.page.locator(".typing")).toHaveText("bo is typing…");
+  await expect(carol.page.locator(".typing")).toHaveText("bo is typing…");
   // Not shown to the typist.
   await expect(bob.page.locator(".typing")).toHaveText("");
   await expect(alice.page.locator(".typing")).toHaveText("", { timeout: 8_000 });
@@ -63,9 +64,9 @@ test("a hidden tab counts unread messages in its title and marks where they star
 }) => {
   const {
     rooms: [alice, bob],
-  } = await roomWith(browser, ["alice", "bob"]);
+  } = await roomWith(browser, ["ada", "bert"]);
   await bob.send("seen while visible");
-  await alice.expectMessages([["bob", "seen while visible"]]);
+  await alice.expectMessages([["bert", "seen while visible"]]);
 
   // Alice switches away.
   await setHidden(alice, true);

@@ -23,8 +23,9 @@ export class LoginPage {
     await expect(this.page.getByRole("heading", { name: "Choose a username" })).toBeVisible();
   }
 
-  async logIn(username: string) {
+  async logIn(username: string, passphrase?: string) {
     await this.page.getByLabel("Username").fill(username);
+    if (passphrase !== undefined) await this.page.getByLabel("Passphrase (optional)").fill(passphrase);
     await this.page.getByRole("button", { name: "Join" }).click();
   }
 }
@@ -70,13 +71,18 @@ export class RoomPage {
 }
 
 /** Creates a room from the home page and logs in as `username`; returns the open room. */
-export async function createRoomAs(page: Page, roomName: string, username: string) {
+export async function createRoomAs(
+  page: Page,
+  roomName: string,
+  username: string,
+  passphrase?: string,
+) {
   const home = new HomePage(page);
   await home.open();
   await home.createRoom(roomName);
   const login = new LoginPage(page);
   await login.expectShown();
-  await login.logIn(username);
+  await login.logIn(username, passphrase);
   const room = new RoomPage(page);
   await room.expectOpenAs(roomName, username);
   return room;

@@ -8,7 +8,11 @@ export class OwnServer {
   private child?: ChildProcess;
   readonly dbPath: string;
 
-  constructor(readonly port: number) {
+  /** `env` adds to or overrides the server's environment (e.g. `RATE_LIMITS: "false"`). */
+  constructor(
+    readonly port: number,
+    private readonly env: Record<string, string> = {},
+  ) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chat-e2e-own-"));
     this.dbPath = path.join(dir, "own.db");
   }
@@ -33,6 +37,7 @@ export class OwnServer {
         LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
         LEPTOS_ENV: "PROD",
         RUST_LOG: "warn",
+        ...this.env,
       },
     });
     for (let i = 0; i < 200; i++) {

@@ -7,6 +7,8 @@ pub const USAGE: &str = "\
 usage: loadgen [--server-bin PATH | --target URL...] [options]
   --server-bin PATH   start this release server on a free port with a fresh SQLite database
   --database-url URL  database for the started server (default: a temp SQLite file)
+  --instances N       with --server-bin: start N instances on --database-url (PostgreSQL for
+                      N > 1); clients and senders are spread over them (default 1)
   --target URL        use a running server (repeat for several instances; clients are spread)
   --server-pid PID    with --target: process(es) whose memory (RSS) to report (repeatable)
   --clients N         live connections (default 100)
@@ -20,6 +22,7 @@ usage: loadgen [--server-bin PATH | --target URL...] [options]
 pub struct Args {
     pub server_bin: Option<String>,
     pub database_url: Option<String>,
+    pub instances: usize,
     pub targets: Vec<String>,
     pub server_pids: Vec<u32>,
     pub clients: usize,
@@ -35,6 +38,7 @@ impl Args {
         let mut args = Args {
             server_bin: None,
             database_url: None,
+            instances: 1,
             targets: Vec::new(),
             server_pids: Vec::new(),
             clients: 100,
@@ -55,6 +59,7 @@ impl Args {
             match flag.as_str() {
                 "--server-bin" => args.server_bin = Some(value),
                 "--database-url" => args.database_url = Some(value),
+                "--instances" => args.instances = number(&value)?.max(1) as usize,
                 "--target" => args.targets.push(value.trim_end_matches('/').to_owned()),
                 "--server-pid" => args.server_pids.push(number(&value)? as u32),
                 "--clients" => args.clients = number(&value)? as usize,
@@ -64,6 +69,14 @@ impl Args {
                 "--history" => args.history = Some(number(&value)? as usize),
                 other => return Err(format!("unknown option {other}")),
             }
+        }
+        if args.instances > 1
+            && !args
+                .database_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("postgres"))
+        {
+            return Err("several --instances need a shared --database-url postgres://...".into());
         }
         if args.clients < args.rooms {
             return Err("need at least one client per room".into());

@@ -78,8 +78,10 @@ async fn run(args: Args) -> Result<Report, String> {
             .server_bin
             .clone()
             .ok_or("give --target URL or --server-bin PATH")?;
-        spawned.push(server::Spawned::start(&bin, args.database_url.as_deref()).await?);
-        vec![spawned[0].base.clone()]
+        for _ in 0..args.instances {
+            spawned.push(server::Spawned::start(&bin, args.database_url.as_deref()).await?);
+        }
+        spawned.iter().map(|s| s.base.clone()).collect()
     } else {
         args.targets.clone()
     };

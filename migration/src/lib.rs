@@ -1,5 +1,6 @@
-//! Schema history for Chat, Message, Session and Membership (which session opened which chat). Never imports the app's entities, so the history
-//! stays fixed when the entities change.
+//! Schema history for Chat, Message, Session, Membership (which session opened which chat) and
+//! UsernameClaim (who owns a name). Never imports the app's entities, so the history stays fixed
+//! when the entities change.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -7,6 +8,8 @@ mod m20261124_000001_create_chat_table;
 mod m20261124_000002_create_message_table;
 mod m20261124_000003_create_session_table;
 mod m20261124_000004_create_membership_table;
+mod m20261124_000005_create_username_claim_table;
+mod m20261124_000006_add_session_claim_and_activity;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
 /// directory, created on first use.
@@ -23,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_message_table::Migration),
             Box::new(m20261124_000003_create_session_table::Migration),
             Box::new(m20261124_000004_create_membership_table::Migration),
+            Box::new(m20261124_000005_create_username_claim_table::Migration),
+            Box::new(m20261124_000006_add_session_claim_and_activity::Migration),
         ]
     }
 }

@@ -1,5 +1,7 @@
 //! Configuration from the environment.
 
+use app::server::sessions::CookiePolicy;
+use app::server::state::Settings;
 use leptos::prelude::LeptosOptions;
 
 /// Everything the server reads from its environment at start.
@@ -10,10 +12,10 @@ pub struct Config {
     /// Leptos settings: site address and where the built assets are (`LEPTOS_*`, set by
     /// cargo-leptos).
     pub leptos: LeptosOptions,
-    /// Live frames buffered per room before a slow listener catches up from the database.
-    pub room_buffer: usize,
-    /// `COOKIE_SECURE=true` when served over HTTPS: `Secure` + `__Host-` session cookie.
-    pub secure_cookies: bool,
+    /// Behaviour: `COOKIE_SECURE=true` when served over HTTPS (`Secure` + `__Host-` cookie),
+    /// `RATE_LIMITS=false` only for load tests, `TRUSTED_PROXY=true` behind a proxy that sets
+    /// `X-Forwarded-For`.
+    pub settings: Settings,
 }
 
 /// Why the configuration could not be read.
@@ -34,16 +36,23 @@ impl Config {
         Ok(Self {
             database_url,
             leptos,
-            room_buffer: app::server::hub::DEFAULT_ROOM_BUFFER,
-            secure_cookies: flag("COOKIE_SECURE")?,
+            settings: Settings {
+                room_buffer: app::server::hub::DEFAULT_ROOM_BUFFER,
+                cookies: CookiePolicy {
+                    secure: flag("COOKIE_SECURE", false)?,
+                },
+                rate_limits: flag("RATE_LIMITS", true)?,
+                trusted_proxy: flag("TRUSTED_PROXY", false)?,
+            },
         })
     }
 }
 
-/// Reads a boolean variable: unset, `0`/`false` or `1`/`true`.
-fn flag(name: &str) -> Result<bool, ConfigError> {
+/// Reads a boolean variable: `0`/`false` or `1`/`true`, `default` when unset.
+fn flag(name: &str, default: bool) -> Result<bool, ConfigError> {
     match std::env::var(name).ok().as_deref().map(str::trim) {
-        None | Some("") | Some("0") | Some("false") => Ok(false),
+        None | Some("") => Ok(default),
+        Some("0") | Some("false") => Ok(false),
         Some("1") | Some("true") => Ok(true),
         Some(other) => Err(ConfigError(format!(
             "{name} must be true or false, got {other:?}"

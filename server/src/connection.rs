@@ -5,6 +5,7 @@
 
 use crate::live::{self, LiveRequest, STREAM_HEADERS};
 use app::server::state::AppState;
+use axum::extract::ConnectInfo;
 use axum::Router;
 use futures_util::StreamExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -16,6 +17,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tower::ServiceExt;
 
 /// How long a client may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,10 +41,10 @@ pub async fn serve(
     let opening = Arc::new(Semaphore::new(CONCURRENT_OPENS));
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     // Usually EMFILE: back off instead of spinning.
                     tracing::warn!(error = %err, "accept failed");
@@ -60,6 +62,11 @@ pub async fn serve(
             if is_live_request(&stream).await {
                 Box::pin(serve_live(stream, state, opening)).await;
             } else {
+                // Handlers see the client address (rate limits) as axum's `ConnectInfo`.
+                let router = router.map_request(move |mut req: axum::extract::Request<_>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                });
                 let service = TowerToHyperService::new(router);
                 let connection = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())

@@ -1,8 +1,15 @@
 //! Gives server-function errors their real HTTP status. Leptos answers every server-function
-//! error with 500; a refused input is the client's fault (4xx), never a server error.
+//! error with 500; a refused input is the client's fault (4xx), never a server error. A rate
+//! limited request also gets `Retry-After`.
 
 use app::error::AppError;
-use axum::{body::Body, extract::Request, http::StatusCode, middleware::Next, response::Response};
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{header, StatusCode},
+    middleware::Next,
+    response::Response,
+};
 
 /// Header leptos sets on a server function's error answer.
 const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
@@ -25,6 +32,11 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
+        if let AppError::TooMany { retry_after_secs } = err {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

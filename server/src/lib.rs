@@ -33,10 +33,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let db = app::server::db::connect_and_migrate(&config.database_url).await?;
-    let cookies = app::server::sessions::CookiePolicy {
-        secure: config.secure_cookies,
-    };
-    let (state, stop_live) = AppState::new(db, config.leptos, config.room_buffer, cookies);
+    let (state, stop_live) = AppState::new(db, config.leptos, config.settings);
+    tokio::spawn(app::server::expiry::run(
+        state.db.clone(),
+        state.shutdown.clone(),
+    ));
     let router = app(state.clone());
     tracing::info!(addr = %listener.local_addr()?, "listening");
     connection::serve(listener, router, state, async move {

@@ -33,14 +33,19 @@ struct Batch {
 }
 
 impl Batch {
-    fn push(&mut self, frame: &Frame, last_sent: &mut i64) {
+    /// Adds `frame` unless it was sent already; returns whether it asks for a resync.
+    fn push(&mut self, frame: &Frame, last_sent: &mut i64) -> bool {
+        if frame.resync {
+            return true;
+        }
         if let Some(id) = frame.message_id {
             if id <= *last_sent {
-                return;
+                return false;
             }
             *last_sent = id;
         }
         self.frames.push(frame.bytes.clone());
+        false
     }
 
     fn len(&self) -> usize {
@@ -130,10 +135,15 @@ pub async fn open(
         .await?
         .ok_or(LiveError::NotLoggedIn)?
         .username;
-    // No position at all: live messages only, no replay of the whole history.
     let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
     let subscription = state.hub.subscribe(chat.id, &username);
-    Ok(live_stream(state.clone(), chat.id, after, subscription))
+    // No position at all: live messages only, no replay of the whole history. The newest id now
+    // (read after subscribing, so nothing falls in between) is where a later resync starts.
+    let position = match after {
+        Some(after) => Position::CatchUpFrom(after),
+        None => Position::LiveFrom(rooms::last_message_id(&state.db, chat.id).await?),
+    };
+    Ok(live_stream(state.clone(), chat.id, position, subscription))
 }
 
 impl LiveError {
@@ -182,10 +192,19 @@ pub async fn events(
     Ok(response)
 }
 
+/// Where a live stream starts.
+#[derive(Debug, Clone, Copy)]
+enum Position {
+    /// Send stored messages after this id first, then live ones.
+    CatchUpFrom(i64),
+    /// Only live messages; this was the newest id when the stream started.
+    LiveFrom(i64),
+}
+
 fn live_stream(
     state: AppState,
     chat_id: i32,
-    after: Option<i64>,
+    position: Position,
     subscription: Subscription,
 ) -> impl Stream<Item = Result<Bytes, Infallible>> {
     let mut shutdown = state.shutdown.clone();
@@ -195,8 +214,10 @@ fn live_stream(
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
         // Who is here now; joins and leaves follow as they happen.
         yield Ok(state.hub.presence_now(chat_id).bytes);
-        let mut catching_up = after.is_some();
-        let mut last_sent = after.unwrap_or(0);
+        let (mut catching_up, mut last_sent) = match position {
+            Position::CatchUpFrom(after) => (true, after),
+            Position::LiveFrom(newest) => (false, newest),
+        };
         let stopping = *shutdown.borrow_and_update();
         loop {
             if stopping {
@@ -230,10 +251,10 @@ fn live_stream(
                         // Under load several frames are usually waiting: write them in one go
                         // (one chunk, one syscall) instead of one write each.
                         let mut batch = Batch::default();
-                        batch.push(&frame, &mut last_sent);
-                        while batch.len() < MAX_COALESCE {
+                        catching_up |= batch.push(&frame, &mut last_sent);
+                        while batch.len() < MAX_COALESCE && !catching_up {
                             match subscription.rx.try_recv() {
-                                Ok(frame) => batch.push(&frame, &mut last_sent),
+                                Ok(frame) => catching_up |= batch.push(&frame, &mut last_sent),
                                 Err(TryRecvError::Lagged(_)) => {
                                     catching_up = true;
                                     break;

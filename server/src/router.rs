@@ -6,12 +6,22 @@ use crate::{chats_api, error_status, live, security};
 use app::{shell, App};
 use axum::{routing::get, Router};
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
+
+/// The app's routes, generated once per process. Generating them sets a process-wide flag that
+/// makes any resource first polled meanwhile wait forever (leptos-rs/leptos#4773): a second
+/// server started in the same process (the integration tests start many) must not do it while
+/// another one serves pages.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 /// Builds the whole application router around `state`.
 pub fn app(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let options = state.leptos_options.clone();
     Router::new()

@@ -2,12 +2,17 @@
 
 use leptos::prelude::*;
 
-/// A hue (0..360) derived from the name (FNV-1a): the same on every page and for every reader.
+/// Distinct hues a name can get (`style/main.css` defines `.hue-0` to `.hue-23`, 15° apart;
+/// classes rather than inline styles, so the Content-Security-Policy needs no `unsafe-inline`).
+pub const HUES: u32 = 24;
+
+/// A hue bucket (0..HUES) derived from the name (FNV-1a): the same on every page and for every
+/// reader.
 pub fn name_hue(name: &str) -> u32 {
     let hash = name.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
     });
-    hash % 360
+    hash % HUES
 }
 
 /// The name's first character, upper-cased (`?` for an empty name).
@@ -20,9 +25,9 @@ pub fn initial(name: &str) -> String {
 /// A coloured initial followed by the name in the same colour.
 #[component]
 pub fn UserBadge(name: String) -> impl IntoView {
-    let style = format!("--hue: {}", name_hue(&name));
+    let class = format!("badge hue-{}", name_hue(&name));
     view! {
-        <span class="badge" style=style>
+        <span class=class>
             <span class="avatar" aria-hidden="true">{initial(&name)}</span>
             <span class="author">{name}</span>
         </span>
@@ -36,7 +41,7 @@ mod tests {
     #[test]
     fn hues_are_stable_and_spread() {
         assert_eq!(name_hue("alice"), name_hue("alice"));
-        assert!(name_hue("alice") < 360);
+        assert!(name_hue("alice") < HUES);
         let hues: std::collections::HashSet<u32> = ["alice", "bob", "carol", "dave", "erin"]
             .iter()
             .map(|n| name_hue(n))

@@ -4,11 +4,14 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use std::time::Duration;
 
-/// Connects to `url`, turns on WAL for SQLite and applies pending migrations.
+/// Connects to `url` (`sqlite://...` or `postgres://...`), turns on WAL for SQLite and applies
+/// pending migrations.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
+    // PostgreSQL serves writers in parallel (and one connection listens for notifications).
+    let connections = if url.starts_with("postgres") { 16 } else { 8 };
     options
-        .max_connections(8)
+        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     let db = Database::connect(options).await?;

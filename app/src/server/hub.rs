@@ -1,11 +1,13 @@
 //! The in-process fan-out hub: per-room broadcast channels carrying ready-to-send SSE frames,
 //! plus who is online in each room. A frame is serialised once per room, not once per listener.
+//! With several instances (see `cluster`), the hub also reports its own presence changes and
+//! typing to the other instances and merges theirs into what its listeners see.
 
 use crate::model::{ChatMessage, LiveEvent};
 use bytes::Bytes;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::broadcast;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use tokio::sync::{broadcast, mpsc};
 
 /// Frames a slow listener may fall behind before it must catch up from the database.
 pub const DEFAULT_ROOM_BUFFER: usize = 1024;
@@ -17,6 +19,8 @@ pub struct Frame {
     pub message_id: Option<i64>,
     /// The bytes to write to the stream.
     pub bytes: Bytes,
+    /// Not an event: "messages may have been missed, re-read from the database".
+    pub resync: bool,
 }
 
 /// Encodes `event` as one SSE frame; message frames carry their id as the event id.
@@ -37,20 +41,52 @@ pub fn encode_frame(event: &LiveEvent) -> Frame {
     Frame {
         message_id: id,
         bytes: Bytes::from(text),
+        resync: false,
     }
 }
 
 #[derive(Debug)]
 struct Room {
     tx: broadcast::Sender<Arc<Frame>>,
-    /// Username → open live connections (several tabs count once).
+    /// Username → open live connections here (several tabs count once).
     online: BTreeMap<String, usize>,
 }
+
+/// What this instance tells the other instances (only sent when some are listening).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Announcement {
+    /// `username` opened a first live connection to `chat_id` here.
+    Joined {
+        /// The chat.
+        chat_id: i32,
+        /// Who.
+        username: String,
+    },
+    /// `username` closed the last live connection to `chat_id` here.
+    Left {
+        /// The chat.
+        chat_id: i32,
+        /// Who.
+        username: String,
+    },
+    /// `username` is typing in `chat_id`.
+    Typing {
+        /// The chat.
+        chat_id: i32,
+        /// Who.
+        username: String,
+    },
+}
+
+/// Who is online through other instances: chat → username → instances.
+type RemotePresence = HashMap<i32, BTreeMap<String, BTreeSet<u64>>>;
 
 /// Fan-out of live events to everyone listening in a room, within this process.
 #[derive(Debug)]
 pub struct Hub {
     rooms: Mutex<HashMap<i32, Room>>,
+    remote: Mutex<RemotePresence>,
+    outbox: OnceLock<mpsc::Sender<Announcement>>,
     room_buffer: usize,
 }
 
@@ -59,8 +95,38 @@ impl Hub {
     pub fn new(room_buffer: usize) -> Arc<Self> {
         Arc::new(Self {
             rooms: Mutex::default(),
+            remote: Mutex::default(),
+            outbox: OnceLock::new(),
             room_buffer: room_buffer.max(1),
         })
+    }
+
+    /// Sends this hub's presence changes and typing to `outbox` from now on (several instances).
+    pub fn announce_to(&self, outbox: mpsc::Sender<Announcement>) {
+        let _ = self.outbox.set(outbox);
+    }
+
+    fn announce(&self, announcement: Announcement) {
+        if let Some(outbox) = self.outbox.get() {
+            // Full only while the database is unreachable: presence is re-announced in full
+            // after reconnecting, and a lost typing hint does not matter.
+            if outbox.try_send(announcement).is_err() {
+                tracing::debug!("announcement dropped: the other instances are unreachable");
+            }
+        }
+    }
+
+    fn remote(&self) -> MutexGuard<'_, RemotePresence> {
+        self.remote
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `username` is online in `chat_id` through another instance.
+    fn online_elsewhere(&self, chat_id: i32, username: &str) -> bool {
+        self.remote()
+            .get(&chat_id)
+            .is_some_and(|users| users.contains_key(username))
     }
 
     fn rooms(&self) -> MutexGuard<'_, HashMap<i32, Room>> {
@@ -80,13 +146,20 @@ impl Hub {
         let rx = room.tx.subscribe();
         let count = room.online.entry(username.to_owned()).or_insert(0);
         *count += 1;
+        let first_here = *count == 1;
         // Only changes are broadcast (a full list per arrival would cost O(n²) in big rooms).
-        if *count == 1 {
+        if first_here && !self.online_elsewhere(chat_id, username) {
             let _ = room.tx.send(Arc::new(encode_frame(&LiveEvent::Joined {
                 username: username.to_owned(),
             })));
         }
         drop(rooms);
+        if first_here {
+            self.announce(Announcement::Joined {
+                chat_id,
+                username: username.to_owned(),
+            });
+        }
         Subscription {
             rx,
             _presence: PresenceGuard {
@@ -102,18 +175,115 @@ impl Hub {
         let Some(room) = rooms.get_mut(&chat_id) else {
             return;
         };
+        let mut last_here = false;
         if let Some(count) = room.online.get_mut(username) {
             *count -= 1;
             if *count == 0 {
                 room.online.remove(username);
-                let _ = room.tx.send(Arc::new(encode_frame(&LiveEvent::Left {
-                    username: username.to_owned(),
-                })));
+                last_here = true;
+                if !self.online_elsewhere(chat_id, username) {
+                    let _ = room.tx.send(Arc::new(encode_frame(&LiveEvent::Left {
+                        username: username.to_owned(),
+                    })));
+                }
             }
         }
         if room.online.is_empty() {
             rooms.remove(&chat_id);
         }
+        drop(rooms);
+        if last_here {
+            self.announce(Announcement::Left {
+                chat_id,
+                username: username.to_owned(),
+            });
+        }
+    }
+
+    /// Another instance reports `username` online (`true`) or gone (`false`) in `chat_id`;
+    /// local listeners hear of it only if that changes whether the user is online at all.
+    pub fn remote_presence(&self, instance: u64, chat_id: i32, username: &str, online: bool) {
+        let (was, is) = {
+            let mut remote = self.remote();
+            let users = remote.entry(chat_id).or_default();
+            let was = users.contains_key(username);
+            if online {
+                users
+                    .entry(username.to_owned())
+                    .or_default()
+                    .insert(instance);
+            } else if let Some(instances) = users.get_mut(username) {
+                instances.remove(&instance);
+                if instances.is_empty() {
+                    users.remove(username);
+                }
+            }
+            let is = users.contains_key(username);
+            if users.is_empty() {
+                remote.remove(&chat_id);
+            }
+            (was, is)
+        };
+        if was == is || self.is_online_here(chat_id, username) {
+            return;
+        }
+        let username = username.to_owned();
+        self.publish(chat_id, || {
+            if is {
+                LiveEvent::Joined { username }
+            } else {
+                LiveEvent::Left { username }
+            }
+        });
+    }
+
+    /// Forgets everything another instance reported (it stopped or went silent).
+    pub fn forget_instance(&self, instance: u64) {
+        let gone: Vec<(i32, String)> = self
+            .remote()
+            .iter()
+            .flat_map(|(chat_id, users)| {
+                users
+                    .iter()
+                    .filter(|(_, instances)| instances.contains(&instance))
+                    .map(|(username, _)| (*chat_id, username.clone()))
+            })
+            .collect();
+        for (chat_id, username) in gone {
+            self.remote_presence(instance, chat_id, &username, false);
+        }
+    }
+
+    /// Who is online here, per chat (re-announced when another instance asks).
+    pub fn local_presence(&self) -> Vec<(i32, String)> {
+        self.rooms()
+            .iter()
+            .flat_map(|(chat_id, room)| room.online.keys().map(|name| (*chat_id, name.clone())))
+            .collect()
+    }
+
+    fn is_online_here(&self, chat_id: i32, username: &str) -> bool {
+        self.rooms()
+            .get(&chat_id)
+            .is_some_and(|room| room.online.contains_key(username))
+    }
+
+    /// Tells every listener that messages may have been missed (the cross-instance feed was
+    /// interrupted): each re-reads the database from the last message it sent.
+    pub fn resync_all(&self) {
+        let frame = Arc::new(Frame {
+            message_id: None,
+            bytes: Bytes::new(),
+            resync: true,
+        });
+        for room in self.rooms().values() {
+            let _ = room.tx.send(Arc::clone(&frame));
+        }
+    }
+
+    /// Whether anyone here listens to `chat_id`.
+    pub fn has_listeners(&self, chat_id: i32) -> bool {
+        self.rooms().contains_key(&chat_id)
     }
 
     /// Delivers a stored message to everyone listening in its room.
@@ -124,8 +294,17 @@ impl Hub {
         self.publish(chat_id, || LiveEvent::Message(message.clone()));
     }
 
-    /// Tells the room that `username` is typing.
+    /// Tells the room (on every instance) that `username` is typing.
     pub fn publish_typing(&self, chat_id: i32, username: &str) {
+        self.publish_remote_typing(chat_id, username);
+        self.announce(Announcement::Typing {
+            chat_id,
+            username: username.to_owned(),
+        });
+    }
+
+    /// Tells this instance's listeners that `username` is typing (reported by another one).
+    pub fn publish_remote_typing(&self, chat_id: i32, username: &str) {
         self.publish(chat_id, || LiveEvent::Typing {
             username: username.to_owned(),
         });
@@ -139,12 +318,17 @@ impl Hub {
         }
     }
 
-    /// Usernames with at least one open live connection to `chat_id`, sorted.
+    /// Usernames with at least one open live connection to `chat_id` on any instance, sorted.
     pub fn online(&self, chat_id: i32) -> Vec<String> {
-        self.rooms()
+        let mut online: BTreeSet<String> = self
+            .rooms()
             .get(&chat_id)
             .map(|room| room.online.keys().cloned().collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(users) = self.remote().get(&chat_id) {
+            online.extend(users.keys().cloned());
+        }
+        online.into_iter().collect()
     }
 
     /// The current presence of `chat_id` as a frame (sent first to a new listener).
@@ -218,6 +402,59 @@ mod tests {
         drop(b);
         assert!(hub.online(7).is_empty());
         assert!(hub.rooms().is_empty(), "empty rooms are dropped");
+    }
+
+    #[tokio::test]
+    async fn presence_merges_other_instances_and_announces_local_changes() {
+        let hub = Hub::new(DEFAULT_ROOM_BUFFER);
+        let (outbox, mut announced) = mpsc::channel(16);
+        hub.announce_to(outbox);
+        let mut alice = hub.subscribe(7, "alice");
+        assert_eq!(
+            announced.try_recv().unwrap(),
+            Announcement::Joined {
+                chat_id: 7,
+                username: "alice".into()
+            }
+        );
+        let _ = alice.rx.recv().await; // her own arrival
+
+        // Bob is online through instance 2, then also here: one "joined" only.
+        hub.remote_presence(2, 7, "bob", true);
+        assert!(alice
+            .rx
+            .recv()
+            .await
+            .unwrap()
+            .bytes
+            .starts_with(b"event: joined\n"));
+        assert_eq!(hub.online(7), ["alice", "bob"]);
+        let bob_here = hub.subscribe(7, "bob");
+        assert!(alice.rx.try_recv().is_err(), "bob was online already");
+        drop(bob_here);
+        assert!(
+            alice.rx.try_recv().is_err(),
+            "bob is still online elsewhere"
+        );
+        assert_eq!(hub.online(7), ["alice", "bob"]);
+
+        // Instance 2 goes silent: bob leaves.
+        hub.forget_instance(2);
+        assert!(alice
+            .rx
+            .recv()
+            .await
+            .unwrap()
+            .bytes
+            .starts_with(b"event: left\n"));
+        assert_eq!(hub.online(7), ["alice"]);
+
+        hub.publish_typing(7, "alice");
+        let typed: Vec<_> = std::iter::from_fn(|| announced.try_recv().ok()).collect();
+        assert!(typed.contains(&Announcement::Typing {
+            chat_id: 7,
+            username: "alice".into()
+        }));
     }
 
     #[tokio::test]

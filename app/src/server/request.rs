@@ -1,11 +1,14 @@
 //! Reading the current request inside a server function or a server-rendered page.
 
 use super::entities::session;
+use super::rate_limit::{Action, Actor};
 use super::sessions;
 use super::state::AppState;
 use crate::error::AppError;
+use axum::extract::ConnectInfo;
 use http::request::Parts;
 use leptos::prelude::use_context;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The shared state, provided to every route and server function by the server.
 pub fn app_state() -> Result<AppState, AppError> {
@@ -69,4 +72,55 @@ pub fn public_origin() -> Result<String, AppError> {
         _ => "http",
     };
     Ok(format!("{scheme}://{host}"))
+}
+
+/// The address the request came from: the peer, or behind a trusted proxy the last hop it
+/// recorded in `X-Forwarded-For` (earlier entries are whatever the client claimed).
+pub fn client_ip(state: &AppState) -> Result<IpAddr, AppError> {
+    let parts = request_parts()?;
+    Ok(client_ip_of(&parts, state.trusted_proxy))
+}
+
+/// [`client_ip`] for request parts at hand (the JSON API and live streams).
+pub fn client_ip_of(parts: &Parts, trusted_proxy: bool) -> IpAddr {
+    let forwarded = || {
+        parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|hop| hop.trim().parse().ok())
+    };
+    let peer = || {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+    };
+    trusted_proxy
+        .then(forwarded)
+        .flatten()
+        .or_else(peer)
+        // Only in-process callers lack a peer; they share one budget.
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Spends one `action` from the client address's budget and, if given, the session's.
+pub fn rate_limit(
+    state: &AppState,
+    action: Action,
+    session_id: Option<i32>,
+) -> Result<(), AppError> {
+    let mut actors = vec![Actor::ip(client_ip(state)?)];
+    actors.extend(session_id.map(Actor::Session));
+    state.limiter.check(action, &actors).map_err(|limited| {
+        tracing::info!(
+            ?action,
+            retry_after = limited.retry_after_secs,
+            "rate limited"
+        );
+        AppError::from(limited)
+    })
 }

@@ -63,6 +63,20 @@ pub async fn messages_after(
     Ok(rows.into_iter().map(to_dto).collect())
 }
 
+/// The id of the newest message in `chat_id` (0 when it has none).
+pub async fn last_message_id(db: &impl ConnectionTrait, chat_id: i32) -> Result<i64, DbErr> {
+    let newest: Option<i32> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::ChatId.eq(chat_id))
+        .order_by_desc(message::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(newest.map_or(0, i64::from))
+}
+
 /// The newest `limit` messages, oldest first.
 pub async fn latest_messages(
     db: &impl ConnectionTrait,

@@ -1,11 +1,23 @@
-//! Sessions: a random token in an HttpOnly cookie, mapped to a username in the database.
+//! Sessions: a random token in an HttpOnly cookie, mapped to a claimed username in the
+//! database. A session ends when its user logs out or after [`SESSION_IDLE_DAYS`] without a
+//! request.
 
-use super::entities::session;
+use super::claims;
+use super::entities::{session, username_claim};
 use super::random::new_session_token;
-use crate::domain::Username;
+use crate::policy::SESSION_IDLE_DAYS;
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
+
+/// Activity is written at most this often per session (a write per request would be waste).
+const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(5);
+
+/// The oldest last activity a live session can have at `now`.
+fn idle_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - TimeDelta::days(SESSION_IDLE_DAYS)
+}
 
 /// How the session cookie is named and flagged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,8 +73,9 @@ impl CookiePolicy {
     }
 }
 
-/// How long the browser keeps the cookie: 30 days.
-const COOKIE_MAX_AGE_SECS: u64 = 30 * 24 * 60 * 60;
+/// How long the browser keeps the cookie: a year (browsers cap it near there). Whether the
+/// session is still alive is the server's decision ([`SESSION_IDLE_DAYS`]), not the cookie's.
+const COOKIE_MAX_AGE_SECS: u64 = 365 * 24 * 60 * 60;
 
 /// What the database stores for a token: its SHA-256 in hex, so a leaked database holds no
 /// usable session (tokens are 258 random bits: no salt or slow hash is needed).
@@ -74,16 +87,19 @@ pub fn token_digest(token: &str) -> String {
         .collect()
 }
 
-/// Creates a session for `username` and returns its token (the browser's copy is the only one)
+/// Creates a session holding `claim` and returns its token (the browser's copy is the only one)
 /// and its row.
 pub async fn create(
     db: &impl ConnectionTrait,
-    username: &Username,
+    claim: &username_claim::Model,
+    now: DateTime<Utc>,
 ) -> Result<(String, session::Model), DbErr> {
     let token = new_session_token();
     let row = session::ActiveModel {
         token: Set(token_digest(&token)),
-        username: Set(username.as_str().to_owned()),
+        username: Set(claim.name.clone()),
+        claim_id: Set(Some(claim.id)),
+        last_active_at: Set(now),
         ..Default::default()
     }
     .insert(db)
@@ -91,7 +107,8 @@ pub async fn create(
     Ok((token, row))
 }
 
-/// The session with this token, if the token is known.
+/// The live session with this token, if the token is known and the session has not expired.
+/// Notes the activity (on the session and on its name's claim) every few minutes.
 pub async fn find_by_token(
     db: &impl ConnectionTrait,
     token: &str,
@@ -100,10 +117,36 @@ pub async fn find_by_token(
     if token.len() != super::random::TOKEN_LEN {
         return Ok(None);
     }
-    session::Entity::find()
+    let now = Utc::now();
+    let Some(found) = session::Entity::find()
         .filter(session::Column::Token.eq(token_digest(token)))
+        .filter(session::Column::LastActiveAt.gt(idle_cutoff(now)))
         .one(db)
-        .await
+        .await?
+    else {
+        return Ok(None);
+    };
+    // Sessions from before names were claimed hold no claim: their users choose a name again.
+    let Some(claim_id) = found.claim_id else {
+        return Ok(None);
+    };
+    if now - found.last_active_at < TOUCH_EVERY {
+        return Ok(Some(found));
+    }
+    let mut row: session::ActiveModel = found.into();
+    row.last_active_at = Set(now);
+    let touched = row.update(db).await?;
+    claims::touch(db, claim_id, now).await?;
+    Ok(Some(touched))
+}
+
+/// Deletes sessions idle for longer than [`SESSION_IDLE_DAYS`] at `now`; returns how many.
+pub async fn delete_idle(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::LastActiveAt.lte(idle_cutoff(now)))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// The session whose cookie is in `headers`, if any.

@@ -1,11 +1,13 @@
 //! What every request handler and server function shares.
 
+use super::cluster;
 use super::hub::Hub;
+use super::rate_limit::RateLimiter;
 use super::sessions::CookiePolicy;
-use super::writer::MessageWriter;
+use super::writer::{Fanout, MessageWriter};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -24,6 +26,23 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// How the session cookie is named and flagged.
     pub cookies: CookiePolicy,
+    /// Request budgets per session and per address.
+    pub limiter: Arc<RateLimiter>,
+    /// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
+    pub trusted_proxy: bool,
+}
+
+/// How the server was configured to behave (everything but the database and the site).
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Live frames buffered per room before a slow listener catches up from the database.
+    pub room_buffer: usize,
+    /// How the session cookie is named and flagged.
+    pub cookies: CookiePolicy,
+    /// Whether rate limits apply (off only for load tests).
+    pub rate_limits: bool,
+    /// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
+    pub trusted_proxy: bool,
 }
 
 impl AppState {
@@ -31,19 +50,27 @@ impl AppState {
     pub fn new(
         db: DatabaseConnection,
         leptos_options: LeptosOptions,
-        room_buffer: usize,
-        cookies: CookiePolicy,
+        settings: Settings,
     ) -> (Self, watch::Sender<bool>) {
-        let hub = Hub::new(room_buffer);
-        let writer = MessageWriter::spawn(db.clone(), Arc::clone(&hub));
+        let hub = Hub::new(settings.room_buffer);
         let (stop, shutdown) = watch::channel(false);
+        // The only place the backend matters: how messages reach the other instances.
+        let fanout = if db.get_database_backend() == DbBackend::Postgres {
+            cluster::start(db.clone(), Arc::clone(&hub), shutdown.clone());
+            Fanout::Postgres
+        } else {
+            Fanout::InProcess(Arc::clone(&hub))
+        };
+        let writer = MessageWriter::spawn(db.clone(), fanout);
         let state = Self {
             db,
             hub,
             writer,
             shutdown,
             leptos_options,
-            cookies,
+            cookies: settings.cookies,
+            limiter: Arc::new(RateLimiter::new(settings.rate_limits)),
+            trusted_proxy: settings.trusted_proxy,
         };
         (state, stop)
     }

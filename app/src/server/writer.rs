@@ -1,13 +1,22 @@
 //! The single writer of messages: stores queued messages in batches (one commit for many), then
-//! publishes them to the hub in id order. Committing before publishing means every delivered
-//! message is durable; one writer means a room never sees id 6 before id 5.
+//! publishes them in id order. Committing before publishing means every delivered message is
+//! durable; one writer means a room never sees id 6 before id 5.
+//!
+//! With one instance, publishing is a call on the in-process hub. With several (PostgreSQL), the
+//! batch's transaction locks its chats' rows (so within a chat ids are handed out in commit
+//! order, whichever instance writes) and queues a notification that PostgreSQL delivers to every
+//! instance at commit; each instance's `cluster` listener then reads the rows and publishes them.
 
-use super::entities::message;
+use super::cluster;
+use super::entities::{chat, message};
 use super::hub::Hub;
 use crate::domain::{MessageText, Username};
 use crate::error::AppError;
 use crate::model::ChatMessage;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,6 +32,15 @@ struct Job {
     reply: oneshot::Sender<Result<ChatMessage, DbErr>>,
 }
 
+/// How stored messages reach live listeners: the fan-out transport.
+#[derive(Clone, Debug)]
+pub enum Fanout {
+    /// This process is the only instance: publish on its hub after the commit.
+    InProcess(Arc<Hub>),
+    /// Several instances share the database: notify them all (this one too) at commit.
+    Postgres,
+}
+
 /// Handle to the writer task; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct MessageWriter {
@@ -31,9 +49,9 @@ pub struct MessageWriter {
 
 impl MessageWriter {
     /// Starts the writer task on the current tokio runtime.
-    pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>) -> Self {
+    pub fn spawn(db: DatabaseConnection, fanout: Fanout) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, hub, rx));
+        tokio::spawn(run(db, fanout, rx));
         Self { tx }
     }
 
@@ -65,13 +83,15 @@ impl MessageWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
+async fn run(db: DatabaseConnection, fanout: Fanout, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match store(&db, &batch).await {
+        match store(&db, &batch, &fanout).await {
             Ok(stored) => {
                 for (job, message) in batch.drain(..).zip(stored) {
-                    hub.publish_message(&message);
+                    if let Fanout::InProcess(hub) = &fanout {
+                        hub.publish_message(&message);
+                    }
                     let _ = job.reply.send(Ok(message));
                 }
             }
@@ -85,8 +105,28 @@ async fn run(db: DatabaseConnection, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>)
     }
 }
 
-async fn store(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<ChatMessage>, DbErr> {
+async fn store(
+    db: &DatabaseConnection,
+    batch: &[Job],
+    fanout: &Fanout,
+) -> Result<Vec<ChatMessage>, DbErr> {
     let txn = db.begin().await?;
+    let mut chats: Vec<i32> = batch.iter().map(|job| job.chat_id).collect();
+    chats.sort_unstable();
+    chats.dedup();
+    if matches!(fanout, Fanout::Postgres) {
+        // Held until commit: another instance's batch for the same chat waits, so its ids come
+        // after ours and a listener never sees a smaller id arrive later. Sorted: no deadlocks.
+        chat::Entity::find()
+            .select_only()
+            .column(chat::Column::Id)
+            .filter(chat::Column::Id.is_in(chats.clone()))
+            .order_by_asc(chat::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<i32>()
+            .all(&txn)
+            .await?;
+    }
     let mut stored = Vec::with_capacity(batch.len());
     for job in batch {
         let row = message::ActiveModel {
@@ -99,6 +139,17 @@ async fn store(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<ChatMessage
         .insert(&txn)
         .await?;
         stored.push(super::rooms::to_dto(row));
+    }
+    if matches!(fanout, Fanout::Postgres) {
+        for chat_id in chats {
+            let ids = stored
+                .iter()
+                .filter(|m| m.chat_id == i64::from(chat_id))
+                .map(|m| m.id);
+            if let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) {
+                cluster::notify_messages(&txn, chat_id, first, last).await?;
+            }
+        }
     }
     txn.commit().await?;
     Ok(stored)

@@ -85,6 +85,55 @@ async fn pages_carry_the_security_headers() {
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
 }
 
+/// The nonce in a page's `script-src`.
+fn script_nonce(csp: &str) -> &str {
+    csp.split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {csp}"))
+}
+
+#[tokio::test]
+async fn pages_allow_only_scripts_that_carry_this_responses_nonce() {
+    let app = spawn_app().await;
+    let me = app.login("nonce").await;
+    let key = app.create_room("Scripts").await;
+    let mut seen = Vec::new();
+    for path in [
+        "/".to_owned(),
+        "/login?next=/".to_owned(),
+        format!("/chatrooms/{key}/"),
+    ] {
+        let res = app.get_page(&path, Some(&me)).await;
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let nonce = script_nonce(&csp).to_owned();
+        assert!(nonce.len() >= 16, "{nonce}");
+        let body = res.text().await.unwrap();
+        let scripts = body.matches("<script").count();
+        assert!(scripts >= 1, "{path}: the hydration script");
+        assert_eq!(
+            body.matches(&format!("<script nonce=\"{nonce}\"")).count()
+                + body
+                    .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                    .count(),
+            scripts,
+            "{path}: every script carries the nonce"
+        );
+        assert!(
+            !body.contains(" style=\""),
+            "{path}: no inline styles (style-src 'self')"
+        );
+        seen.push(nonce);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "a fresh nonce per response");
+}
+
 #[tokio::test]
 async fn over_https_the_session_cookie_is_secure_and_host_bound() {
     let app = crate::support::spawn_secure_app().await;

@@ -305,7 +305,7 @@ async fn hostile_input_gets_a_4xx_or_is_stored_inert_and_never_a_500() {
     suite.check("send with a logged-out cookie", &res, &[401]);
 
     // `next` that tries to leave the site.
-    for next in [
+    for (i, next) in [
         "https://evil.example/",
         "//evil.example",
         "/\\evil.example",
@@ -314,12 +314,16 @@ async fn hostile_input_gets_a_4xx_or_is_stored_inert_and_never_a_500() {
         "/%0d%0aSet-Cookie:x=1",
         "/\r\nLocation: https://evil.example",
         "http:evil.example",
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("traveller{i}");
         let res = suite
             .app
             .post_form(
                 "login",
-                &[("username", "traveller"), ("next", next)],
+                &[("username", name.as_str()), ("next", next)],
                 "/login",
                 None,
             )
@@ -414,6 +418,76 @@ async fn hostile_input_gets_a_4xx_or_is_stored_inert_and_never_a_500() {
         suite.check(&format!("query {query}"), &res, &[400]);
     }
 
+    // Impersonation: a claimed name, its look-alikes, and hostile passphrases.
+    let res = suite
+        .app
+        .call(
+            "login",
+            &[
+                ("username", "admin"),
+                ("passphrase", "the admin's own passphrase"),
+            ],
+            None,
+        )
+        .await;
+    suite.check("claim admin", &res, &[200]);
+    suite.sessions += 1;
+    let hash_before = admin_hash(&suite.app).await;
+    assert!(hash_before.is_some(), "admin's key is its skeleton");
+    for copy in [
+        "Admin",
+        "ADMIN",
+        "\u{430}dmin",
+        "adm\u{131}n",
+        "\u{ff41}dmin",
+        "a d m i n",
+        "adrnin",
+        "ad\u{200B}min",
+        "admin\u{202E}",
+        "\u{1d41a}dmin",
+    ] {
+        for passphrase in [
+            "",
+            "guessing passphrase",
+            "' OR '1'='1' --",
+            "<script>x</script>",
+        ] {
+            let res = suite
+                .app
+                .call(
+                    "login",
+                    &[("username", copy), ("passphrase", passphrase)],
+                    None,
+                )
+                .await;
+            let allowed: &[u16] = if copy == "a d m i n" {
+                &[200, 422]
+            } else {
+                &[422]
+            };
+            if res.status() == 200 {
+                suite.sessions += 1;
+            }
+            suite.check(&format!("log in as {copy:?}"), &res, allowed);
+        }
+    }
+    for passphrase in ["pass\u{0}word!", &"p".repeat(10_000)] {
+        let res = suite
+            .app
+            .call(
+                "login",
+                &[("username", "admin"), ("passphrase", passphrase)],
+                None,
+            )
+            .await;
+        suite.check("malformed passphrase", &res, &[422]);
+    }
+    assert_eq!(
+        admin_hash(&suite.app).await,
+        hash_before,
+        "the claim is untouched"
+    );
+
     // Replayed cross-site posts.
     for (origin, site) in [
         ("https://evil.example", "cross-site"),
@@ -438,4 +512,13 @@ async fn hostile_input_gets_a_4xx_or_is_stored_inert_and_never_a_500() {
     assert_eq!(suite.app.count("message").await, suite.messages);
     assert_eq!(suite.app.count("session").await, suite.sessions);
     eprintln!("{} hostile cases", suite.cases);
+}
+
+/// The stored passphrase hash of the name "admin" (its key folds `m` into `rn`).
+async fn admin_hash(app: &TestApp) -> Option<String> {
+    let db = app.db().await;
+    app::server::claims::find_by_key(&db, "adrnin")
+        .await
+        .expect("claim query")
+        .and_then(|claim| claim.passphrase_hash)
 }

@@ -1,10 +1,15 @@
-//! Integration tests: each starts the real server on a random port with a fresh SQLite database
-//! and drives it over HTTP, as a browser (with or without JavaScript) would.
+//! Integration tests: each starts the real server on a random port with a fresh database (SQLite,
+//! or PostgreSQL with `TEST_BACKEND=postgres`) and drives it over HTTP, as a browser (with or
+//! without JavaScript) would.
 
 mod chats_api;
+mod cluster;
 mod hardening;
 mod hostile;
+mod identity;
 mod live;
 mod pages;
+mod rate_limits;
 mod server_fns;
 mod support;
+mod test_db;

@@ -133,16 +133,21 @@ async fn login_sets_a_safe_cookie_and_returns_to_a_local_next() {
 #[tokio::test]
 async fn login_never_redirects_off_site() {
     let app = spawn_app().await;
-    for next in [
+    for (i, next) in [
         "https://evil.example/",
         "//evil.example/x",
         "/\\evil.example",
         "javascript:alert(1)",
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Each login claims a new name: without the cookie, "mallory" is someone else's.
+        let name = format!("mallory{i}");
         let res = app
             .post_form(
                 "login",
-                &[("username", "mallory"), ("next", next)],
+                &[("username", name.as_str()), ("next", next)],
                 "/login",
                 None,
             )

@@ -1,5 +1,8 @@
-//! `spawn_app()`: the real server on 127.0.0.1:0 with its own database file.
+//! `spawn_app()`: the real server on 127.0.0.1:0 with its own fresh database.
 
+use crate::test_db::TestDatabase;
+use app::server::sessions::CookiePolicy;
+use app::server::state::Settings;
 use leptos::prelude::LeptosOptions;
 use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -13,28 +16,77 @@ pub struct TestApp {
     /// A client that does not follow redirects, so tests can inspect them.
     pub client: Client,
     db_url: String,
+    // Dropped in this order: the server stops, then its database goes, then the directory.
+    server: Server,
+    _database: Option<TestDatabase>,
     _dir: TempDir,
-    _stop: oneshot::Sender<()>,
+}
+
+/// The server behind a [`TestApp`]: a task in the test's runtime, or a process of its own.
+enum Server {
+    /// Stops when the sender is dropped.
+    InProcess(#[allow(dead_code)] oneshot::Sender<()>),
+    /// Killed when dropped.
+    Process(std::process::Child),
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Server::Process(child) = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The settings tests run with: production ones, but without rate limits (tests send from one
+/// address far faster than people do; `rate_limits.rs` tests the limits themselves).
+fn test_settings() -> Settings {
+    Settings {
+        room_buffer: app::server::hub::DEFAULT_ROOM_BUFFER,
+        cookies: CookiePolicy::default(),
+        rate_limits: false,
+        trusted_proxy: false,
+    }
 }
 
 /// Starts a server with a fresh database and waits until it answers.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(app::server::hub::DEFAULT_ROOM_BUFFER).await
+    spawn(test_settings()).await
 }
 
 /// Like [`spawn_app`], with `room_buffer` live frames buffered per room (small = easy lag).
 pub async fn spawn_app_with(room_buffer: usize) -> TestApp {
-    spawn(room_buffer, false).await
+    spawn(Settings {
+        room_buffer,
+        ..test_settings()
+    })
+    .await
 }
 
 /// Like [`spawn_app`], configured as served over HTTPS (`COOKIE_SECURE=true`).
 pub async fn spawn_secure_app() -> TestApp {
-    spawn(app::server::hub::DEFAULT_ROOM_BUFFER, true).await
+    spawn(Settings {
+        cookies: CookiePolicy { secure: true },
+        ..test_settings()
+    })
+    .await
 }
 
-async fn spawn(room_buffer: usize, secure_cookies: bool) -> TestApp {
+/// Like [`spawn_app`], with the production rate limits; `trusted_proxy` as configured.
+pub async fn spawn_limited_app(trusted_proxy: bool) -> TestApp {
+    spawn(Settings {
+        rate_limits: true,
+        trusted_proxy,
+        ..test_settings()
+    })
+    .await
+}
+
+async fn spawn(settings: Settings) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    let database = TestDatabase::fresh(dir.path()).await;
+    let db_url = database.url.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -48,8 +100,7 @@ async fn spawn(room_buffer: usize, secure_cookies: bool) -> TestApp {
     let config = server::Config {
         database_url: db_url.clone(),
         leptos: options,
-        room_buffer,
-        secure_cookies,
+        settings,
     };
     tokio::spawn(async move {
         server::serve(listener, config, async {
@@ -66,20 +117,75 @@ async fn spawn(room_buffer: usize, secure_cookies: bool) -> TestApp {
         base: format!("http://{addr}"),
         client,
         db_url,
+        server: Server::InProcess(stop),
+        _database: Some(database),
         _dir: dir,
-        _stop: stop,
     };
-    // The listener is bound already; wait for migrations to finish.
-    for _ in 0..200 {
-        if app.get_page("/", None).await.status() == StatusCode::OK {
-            return app;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("server did not come up");
+    app.wait_until_up().await;
+    app
+}
+
+/// Starts the real server binary (a separate instance) on a free port against `database_url`
+/// (which the caller keeps alive), with the given extra environment.
+pub async fn spawn_process(database_url: &str, env: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATABASE_URL", database_url)
+        .env("LEPTOS_OUTPUT_NAME", "chat")
+        .env("LEPTOS_SITE_ROOT", dir.path())
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_ENV", "PROD")
+        .env("RUST_LOG", "warn")
+        .env("RATE_LIMITS", "false")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the server binary");
+    let app = TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("client"),
+        db_url: database_url.to_owned(),
+        server: Server::Process(child),
+        _database: None,
+        _dir: dir,
+    };
+    app.wait_until_up().await;
+    app
 }
 
 impl TestApp {
+    /// Waits until the server answers (the listener may be bound while migrations still run).
+    async fn wait_until_up(&self) {
+        for _ in 0..400 {
+            let up = self
+                .client
+                .get(format!("{}/", self.base))
+                .send()
+                .await
+                .is_ok_and(|res| res.status() == StatusCode::OK);
+            if up {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("server did not come up");
+    }
+
+    /// Kills the server process at once (no graceful shutdown), as a crash would.
+    pub fn kill(&mut self) {
+        if let Server::Process(child) = &mut self.server {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// GET a page as a browser navigation (Accept: text/html), with an optional session cookie.
     pub async fn get_page(&self, path: &str, cookie: Option<&str>) -> Response {
         let mut req = self
@@ -99,6 +205,17 @@ impl TestApp {
         form: &[(&str, &str)],
         cookie: Option<&str>,
     ) -> Response {
+        self.call_with(endpoint, form, cookie, &[]).await
+    }
+
+    /// Like [`TestApp::call`], with extra request headers (e.g. `X-Forwarded-For`).
+    pub async fn call_with(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Response {
         let mut req = self
             .client
             .post(format!("{}/api/{endpoint}", self.base))
@@ -106,6 +223,9 @@ impl TestApp {
             .form(form);
         if let Some(cookie) = cookie {
             req = req.header(header::COOKIE, cookie);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         req.send().await.expect("request")
     }

@@ -11,6 +11,10 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token: String,
     pub username: String,
+    /// The username claim this session holds (`None` only for sessions older than claims).
+    pub claim_id: Option<i32>,
+    /// Last request made with this session; idle sessions expire.
+    pub last_active_at: DateTimeUtc,
 }
 
 /// Sessions relate to nothing else (the username is copied onto each message).

@@ -1,0 +1,64 @@
+// Rate limits as a person meets them, and the nonce-based Content-Security-Policy.
+import { expect, test } from "@playwright/test";
+import { createRoomAs } from "./pages";
+
+test("sending too fast says to slow down, keeps the draft, and works again after the wait", async ({
+  page,
+}) => {
+  const room = await createRoomAs(page, "Busy room", "flooder");
+  const key = new URL(page.url()).pathname.split("/")[2];
+  // A script floods the room with this browser's session until the server pushes back.
+  let refused = 0;
+  for (let i = 0; i < 30 && refused === 0; i++) {
+    const res = await page.request.post("/api/send_message", {
+      form: { hash_key: key, content: `flood ${i}` },
+      headers: { Accept: "application/json" },
+    });
+    if (res.status() === 429) {
+      refused++;
+      expect(Number(res.headers()["retry-after"])).toBeGreaterThanOrEqual(1);
+    } else {
+      expect(res.status()).toBe(200);
+    }
+  }
+  expect(refused).toBe(1);
+
+  await room.messageBox().fill("one more");
+  await room.messageBox().press("Enter");
+  await expect(page.locator(".composer .form-error")).toHaveText(
+    /^Slow down: try again in \d+ s\.$/,
+  );
+  await expect(room.messageBox()).toHaveValue("one more");
+
+  await page.waitForTimeout(1_500);
+  await room.messageBox().press("Enter");
+  await expect(room.messageBox()).toHaveValue("");
+  await expect(room.messages().last().locator(".content")).toHaveText("one more");
+});
+
+test("pages hydrate under a nonce Content-Security-Policy without violations", async ({
+  page,
+}) => {
+  const violations: string[] = [];
+  page.on("console", (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+  });
+  const response = await page.goto("/");
+  const csp = response!.headers()["content-security-policy"];
+  expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9_-]+' 'strict-dynamic'/);
+
+  // Creating a room, logging in and chatting runs the whole app (wasm, live stream).
+  const room = await createRoomAs(page, "Strict room", "csp-tester");
+  await room.send("hydrated and live");
+  await room.expectMessages([["csp-tester", "hydrated and live"]]);
+  // Markup that slipped past escaping still could not run script: inline handlers are refused.
+  await page.evaluate(() => {
+    const div = document.createElement("div");
+    div.innerHTML = '<img src="/no-such-image.png" onerror="window.__injected = true">';
+    document.body.appendChild(div);
+  });
+  await expect.poll(() => violations.some((v) => /inline event handler/i.test(v))).toBe(true);
+  expect(await page.evaluate(() => (window as any).__injected)).toBeUndefined();
+  // And nothing of our own was refused.
+  expect(violations.filter((v) => !/inline event handler/i.test(v))).toEqual([]);
+});

@@ -1,0 +1,164 @@
+//! Rate limits: over budget a request gets 429 with Retry-After and a clear message, and
+//! nothing is stored.
+
+use crate::support::{spawn_limited_app, TestApp};
+use reqwest::{header, StatusCode};
+
+/// Asserts `res` is a rate-limit refusal and returns its Retry-After seconds.
+async fn assert_limited(res: reqwest::Response) -> u64 {
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["TooMany"]["retry_after_secs"], retry);
+    retry
+}
+
+async fn login_from(app: &TestApp, name: &str, passphrase: &str, ip: &str) -> reqwest::Response {
+    app.call_with(
+        "login",
+        &[
+            ("username", name),
+            ("passphrase", passphrase),
+            ("next", "/"),
+        ],
+        None,
+        &[("x-forwarded-for", ip)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sending_too_fast_is_refused_and_stores_nothing() {
+    let app = spawn_limited_app(false).await;
+    let me = app.login("speedy").await;
+    let key = app.create_room("Fast room").await;
+    app.get_page(&format!("/chatrooms/{key}/"), Some(&me)).await;
+    let mut sent = 0;
+    let refused = loop {
+        let res = app
+            .call(
+                "send_message",
+                &[("hash_key", &key), ("content", "spam")],
+                Some(&me),
+            )
+            .await;
+        if res.status() != StatusCode::OK {
+            break res;
+        }
+        sent += 1;
+        assert!(sent <= 25, "no limit after {sent} messages");
+    };
+    assert!(sent >= 20, "a burst of 20 passes, got {sent}");
+    let retry = assert_limited(refused).await;
+    assert!(retry <= 2, "{retry}");
+    assert_eq!(app.count("message").await, sent);
+
+    // A plain form post (no JavaScript) is refused the same way, with the message on the page.
+    let mut refused_form = None;
+    for _ in 0..25 {
+        let res = app
+            .post_form(
+                "send_message",
+                &[("hash_key", &key), ("content", "spam")],
+                &format!("/chatrooms/{key}/"),
+                Some(&me),
+            )
+            .await;
+        let target = crate::support::location(&res);
+        if target.contains("__err=") {
+            refused_form = Some(target);
+            break;
+        }
+        sent += 1;
+    }
+    assert!(refused_form.is_some(), "no limit for form posts");
+    assert_eq!(app.count("message").await, sent);
+
+    // Another person in the same room is not slowed down.
+    let other = app.login("patient").await;
+    app.get_page(&format!("/chatrooms/{key}/"), Some(&other))
+        .await;
+    assert!(app.send(&key, &other, "hello").await > 0);
+}
+
+#[tokio::test]
+async fn logins_are_limited_per_address() {
+    let app = spawn_limited_app(false).await;
+    let mut made = 0;
+    let refused = loop {
+        let res = app
+            .call("login", &[("username", &format!("user{made}"))], None)
+            .await;
+        if res.status() != StatusCode::OK {
+            break res;
+        }
+        made += 1;
+        assert!(made <= 35, "no limit after {made} logins");
+    };
+    // 30 at once; one more may have trickled back in meanwhile (one per 2 s).
+    assert!((30..=32).contains(&made), "{made}");
+    assert_limited(refused).await;
+    assert_eq!(app.count("session").await, made);
+    assert_eq!(app.count("username_claim").await, made);
+
+    // Without a trusted proxy, a forged X-Forwarded-For does not buy a fresh budget.
+    let res = login_from(&app, "forger", "", "203.0.113.9").await;
+    assert_limited(res).await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_has_its_own_budget() {
+    let app = spawn_limited_app(true).await;
+    let mut made = 0;
+    let refused = loop {
+        let res = login_from(&app, &format!("a{made}"), "", "198.51.100.1").await;
+        if res.status() != StatusCode::OK {
+            break res;
+        }
+        made += 1;
+        assert!(made <= 35, "no limit after {made} logins");
+    };
+    assert!((30..=32).contains(&made), "{made}");
+    assert_limited(refused).await;
+    // The proxy appends the real address last; what the client wrote before it is ignored.
+    let res = login_from(&app, "b0", "", "198.51.100.1, 198.51.100.2").await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn passphrase_guessing_is_limited_per_name_from_anywhere() {
+    let app = spawn_limited_app(true).await;
+    let res = login_from(&app, "vault", "the real passphrase", "198.51.100.1").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for i in 0..5 {
+        let res = login_from(&app, "vault", "a wrong guess", &format!("203.0.113.{i}")).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Even the right passphrase waits now: a guesser cannot tell it was right.
+    let res = login_from(&app, "vault", "the real passphrase", "203.0.113.99").await;
+    let retry = assert_limited(res).await;
+    assert!(retry > 30, "{retry}");
+    assert_eq!(app.count("session").await, 1);
+}
+
+#[tokio::test]
+async fn room_creation_is_limited_per_session() {
+    let app = spawn_limited_app(false).await;
+    let me = app.login("builder").await;
+    for i in 0..10 {
+        let res = app
+            .call("create_room", &[("name", &format!("room {i}"))], Some(&me))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app
+        .call("create_room", &[("name", "one more")], Some(&me))
+        .await;
+    assert_limited(res).await;
+    assert_eq!(app.count("chat").await, 10);
+}
