@@ -8,10 +8,9 @@ use std::time::Duration;
 /// pending migrations.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    // PostgreSQL serves writers in parallel (and one connection listens for notifications).
-    let connections = if url.starts_with("postgres") { 16 } else { 8 };
+    // With PostgreSQL one of them is kept for listening to the other instances.
     options
-        .max_connections(connections)
+        .max_connections(10)
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     let db = Database::connect(options).await?;
