@@ -136,13 +136,14 @@ pub async fn open(
         .ok_or(LiveError::NotLoggedIn)?
         .username;
     let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
-    let subscription = state.hub.subscribe(chat.id, &username);
-    // No position at all: live messages only, no replay of the whole history. The newest id now
-    // (read after subscribing, so nothing falls in between) is where a later resync starts.
+    // No position at all: live messages only, no replay of the whole history. The newest id
+    // before subscribing is where a later resync starts; every live message comes after it
+    // (read after subscribing, a message published in between would count as sent already).
     let position = match after {
         Some(after) => Position::CatchUpFrom(after),
         None => Position::LiveFrom(rooms::last_message_id(&state.db, chat.id).await?),
     };
+    let subscription = state.hub.subscribe(chat.id, &username);
     Ok(live_stream(state.clone(), chat.id, position, subscription))
 }
 
@@ -197,7 +198,7 @@ pub async fn events(
 enum Position {
     /// Send stored messages after this id first, then live ones.
     CatchUpFrom(i64),
-    /// Only live messages; this was the newest id when the stream started.
+    /// Only live messages; this was the newest id just before the stream subscribed.
     LiveFrom(i64),
 }
 

@@ -173,6 +173,9 @@ async fn after_the_database_connections_drop_live_streams_catch_up() {
         read_messages(&mut on_a, 1).await,
         [(first, "before".to_owned())]
     );
+    // A second tab without a position (live only) must catch up too.
+    let mut live_only = a.events(&key, &alice, None).await;
+    live_only.next_of("presence", WAIT).await.expect("live");
 
     // A's connections are cut and it cannot reconnect for a while (a network blip between A
     // and the database); B goes on and bob talks meanwhile: A hears none of it live.
@@ -206,6 +209,8 @@ async fn after_the_database_connections_drop_live_streams_catch_up() {
         .await
         .unwrap();
     let got = read_messages(&mut on_a, missed.len()).await;
+    assert_in_order_without_gaps(&got, &missed);
+    let got = read_messages(&mut live_only, missed.len()).await;
     assert_in_order_without_gaps(&got, &missed);
     let after = a.send(&key, &alice, "after").await;
     assert_eq!(
