@@ -30,6 +30,9 @@ pub enum AppError {
     /// The browser could not reach the server.
     #[error("Could not reach the server ({0}). Check your connection and try again.")]
     Unreachable(String),
+    /// The database cannot be reached right now; nothing was stored.
+    #[error("The chat is briefly unavailable. Please try again in a moment.")]
+    Unavailable,
     /// A fault on our side; details are in the server log, never in the answer.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -44,7 +47,7 @@ impl AppError {
             AppError::NotLoggedIn => 401,
             AppError::BadRequest(_) => 400,
             AppError::TooMany { .. } => 429,
-            AppError::Unreachable(_) => 503,
+            AppError::Unreachable(_) | AppError::Unavailable => 503,
             AppError::Internal => 500,
         }
     }
@@ -80,8 +83,18 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        tracing::error!(error = %err, "database error");
-        AppError::Internal
+        use sea_orm::DbErr;
+        match err {
+            // The database is down or unreachable: the request can simply be retried.
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(error = %err, "database unreachable");
+                AppError::Unavailable
+            }
+            err => {
+                tracing::error!(error = %err, "database error");
+                AppError::Internal
+            }
+        }
     }
 }
 

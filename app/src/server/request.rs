@@ -81,8 +81,8 @@ pub fn client_ip(state: &AppState) -> Result<IpAddr, AppError> {
     Ok(client_ip_of(&parts, state.trusted_proxy))
 }
 
-/// [`client_ip`] for request parts at hand (the JSON API and live streams).
-pub fn client_ip_of(parts: &Parts, trusted_proxy: bool) -> IpAddr {
+/// [`client_ip`] of the given request parts.
+fn client_ip_of(parts: &Parts, trusted_proxy: bool) -> IpAddr {
     let forwarded = || {
         parts
             .headers

@@ -196,6 +196,15 @@ async fn after_the_database_connections_drop_live_streams_catch_up() {
     for i in 0..5 {
         missed.push(b.send(&key, &bob, &format!("during the outage {i}")).await);
     }
+    // Sending through A fails cleanly meanwhile: 503, try again, nothing stored.
+    let res = a
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "lost?")],
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         on_a.next_of("message", Duration::from_millis(500))
             .await
