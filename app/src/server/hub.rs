@@ -404,6 +404,11 @@ mod tests {
         assert!(hub.rooms().is_empty(), "empty rooms are dropped");
     }
 
+    async fn assert_next_event(subscription: &mut Subscription, start: &[u8]) {
+        let frame = subscription.rx.recv().await.unwrap();
+        assert!(frame.bytes.starts_with(start), "{:?}", frame.bytes);
+    }
+
     #[tokio::test]
     async fn presence_merges_other_instances_and_announces_local_changes() {
         let hub = Hub::new(DEFAULT_ROOM_BUFFER);
@@ -421,13 +426,7 @@ mod tests {
 
         // Bob is online through instance 2, then also here: one "joined" only.
         hub.remote_presence(2, 7, "bob", true);
-        assert!(alice
-            .rx
-            .recv()
-            .await
-            .unwrap()
-            .bytes
-            .starts_with(b"event: joined\n"));
+        assert_next_event(&mut alice, b"event: joined\n").await;
         assert_eq!(hub.online(7), ["alice", "bob"]);
         let bob_here = hub.subscribe(7, "bob");
         assert!(alice.rx.try_recv().is_err(), "bob was online already");
@@ -440,13 +439,7 @@ mod tests {
 
         // Instance 2 goes silent: bob leaves.
         hub.forget_instance(2);
-        assert!(alice
-            .rx
-            .recv()
-            .await
-            .unwrap()
-            .bytes
-            .starts_with(b"event: left\n"));
+        assert_next_event(&mut alice, b"event: left\n").await;
         assert_eq!(hub.online(7), ["alice"]);
 
         hub.publish_typing(7, "alice");

@@ -18,6 +18,24 @@ async fn assert_limited(res: reqwest::Response) -> u64 {
     retry
 }
 
+/// Makes attempts `0, 1, 2, …` until one is not 200 (at most `max`); returns how many passed
+/// and the refusal.
+async fn until_refused<F, Fut>(max: i64, mut attempt: F) -> (i64, reqwest::Response)
+where
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = reqwest::Response>,
+{
+    let mut passed = 0;
+    loop {
+        let res = attempt(passed).await;
+        if res.status() != StatusCode::OK {
+            return (passed, res);
+        }
+        passed += 1;
+        assert!(passed <= max, "no limit after {passed} attempts");
+    }
+}
+
 async fn login_from(app: &TestApp, name: &str, passphrase: &str, ip: &str) -> reqwest::Response {
     app.call_with(
         "login",
@@ -38,21 +56,16 @@ async fn sending_too_fast_is_refused_and_stores_nothing() {
     let me = app.login("speedy").await;
     let key = app.create_room("Fast room").await;
     app.get_page(&format!("/chatrooms/{key}/"), Some(&me)).await;
-    let mut sent = 0;
-    let refused = loop {
-        let res = app
-            .call(
-                "send_message",
-                &[("hash_key", &key), ("content", "spam")],
-                Some(&me),
-            )
-            .await;
-        if res.status() != StatusCode::OK {
-            break res;
-        }
-        sent += 1;
-        assert!(sent <= 25, "no limit after {sent} messages");
-    };
+    let (app, key, me) = (&app, &key, &me);
+    let (mut sent, refused) = until_refused(25, |_| async move {
+        app.call(
+            "send_message",
+            &[("hash_key", key), ("content", "spam")],
+            Some(me),
+        )
+        .await
+    })
+    .await;
     assert!(sent >= 20, "a burst of 20 passes, got {sent}");
     let retry = assert_limited(refused).await;
     assert!(retry <= 2, "{retry}");
@@ -64,9 +77,9 @@ async fn sending_too_fast_is_refused_and_stores_nothing() {
         let res = app
             .post_form(
                 "send_message",
-                &[("hash_key", &key), ("content", "spam")],
+                &[("hash_key", key), ("content", "spam")],
                 &format!("/chatrooms/{key}/"),
-                Some(&me),
+                Some(me),
             )
             .await;
         let target = crate::support::location(&res);
@@ -83,23 +96,17 @@ async fn sending_too_fast_is_refused_and_stores_nothing() {
     let other = app.login("patient").await;
     app.get_page(&format!("/chatrooms/{key}/"), Some(&other))
         .await;
-    assert!(app.send(&key, &other, "hello").await > 0);
+    assert!(app.send(key, &other, "hello").await > 0);
 }
 
 #[tokio::test]
 async fn logins_are_limited_per_address() {
-    let app = spawn_limited_app(false).await;
-    let mut made = 0;
-    let refused = loop {
-        let res = app
-            .call("login", &[("username", &format!("user{made}"))], None)
-            .await;
-        if res.status() != StatusCode::OK {
-            break res;
-        }
-        made += 1;
-        assert!(made <= 35, "no limit after {made} logins");
-    };
+    let app = &spawn_limited_app(false).await;
+    let (made, refused) = until_refused(35, |i| async move {
+        let name = format!("user{i}");
+        app.call("login", &[("username", &name)], None).await
+    })
+    .await;
     // 30 at once; one more may have trickled back in meanwhile (one per 2 s).
     assert!((30..=32).contains(&made), "{made}");
     assert_limited(refused).await;
@@ -107,26 +114,21 @@ async fn logins_are_limited_per_address() {
     assert_eq!(app.count("username_claim").await, made);
 
     // Without a trusted proxy, a forged X-Forwarded-For does not buy a fresh budget.
-    let res = login_from(&app, "forger", "", "203.0.113.9").await;
+    let res = login_from(app, "forger", "", "203.0.113.9").await;
     assert_limited(res).await;
 }
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_address_has_its_own_budget() {
-    let app = spawn_limited_app(true).await;
-    let mut made = 0;
-    let refused = loop {
-        let res = login_from(&app, &format!("a{made}"), "", "198.51.100.1").await;
-        if res.status() != StatusCode::OK {
-            break res;
-        }
-        made += 1;
-        assert!(made <= 35, "no limit after {made} logins");
-    };
+    let app = &spawn_limited_app(true).await;
+    let (made, refused) = until_refused(35, |i| async move {
+        login_from(app, &format!("a{i}"), "", "198.51.100.1").await
+    })
+    .await;
     assert!((30..=32).contains(&made), "{made}");
     assert_limited(refused).await;
     // The proxy appends the real address last; what the client wrote before it is ignored.
-    let res = login_from(&app, "b0", "", "198.51.100.1, 198.51.100.2").await;
+    let res = login_from(app, "b0", "", "198.51.100.1, 198.51.100.2").await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
