@@ -16,7 +16,7 @@ use crate::{
         rate_limit::{Action, Actor},
         request::{
             app_state, client_ip, current_session, current_token, public_origin, rate_limit,
-            set_session_cookie,
+            session_if_any, set_session_cookie,
         },
         rooms, sessions,
         state::AppState,
@@ -37,8 +37,8 @@ pub const HISTORY_PAGE: u64 = 50;
 pub async fn create_room(name: String) -> Result<String, AppError> {
     let name = RoomName::parse(&name)?;
     let state = app_state()?;
-    let session_id = current_session(&state).await.ok().map(|s| s.id);
-    rate_limit(&state, Action::CreateRoom, session_id)?;
+    let session = session_if_any(&state).await?;
+    rate_limit(&state, Action::CreateRoom, session.map(|s| s.id))?;
     let chat = rooms::create_chat(&state.db, &name).await?;
     tracing::info!(chat_id = chat.id, "chatroom created");
     let key = HashKey::parse(&chat.hash_key)?;
@@ -59,10 +59,7 @@ pub async fn login(
     let passphrase = Passphrase::parse_optional(passphrase.as_deref())?;
     let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
     let state = app_state()?;
-    let old = match current_token(&state)? {
-        Some(token) => sessions::find_by_token(&state.db, &token).await?,
-        None => None,
-    };
+    let old = session_if_any(&state).await?;
     rate_limit(&state, Action::Login, old.as_ref().map(|s| s.id))?;
     let holder = old.as_ref().and_then(|s| s.claim_id);
     let key = name_key(&username);
@@ -160,9 +157,7 @@ pub async fn messages_before(hash_key: String, before: i64) -> Result<Vec<ChatMe
 pub async fn typing(hash_key: String) -> Result<(), AppError> {
     let state = app_state()?;
     let (chat, session) = room_and_session(&state, &hash_key).await?;
-    state
-        .limiter
-        .check(Action::Typing, &[Actor::Session(session.id)])?;
+    rate_limit(&state, Action::Typing, Some(session.id))?;
     state.hub.publish_typing(chat.id, &session.username);
     Ok(())
 }
@@ -186,9 +181,8 @@ async fn room_and_session(
 #[server(endpoint = "recent_rooms")]
 pub async fn recent_rooms() -> Result<Vec<RecentRoom>, AppError> {
     let state = app_state()?;
-    match current_session(&state).await {
-        Ok(session) => Ok(memberships::recent(&state.db, session.id, RECENT_ROOMS).await?),
-        Err(AppError::NotLoggedIn) => Ok(Vec::new()),
-        Err(err) => Err(err),
+    match session_if_any(&state).await? {
+        Some(session) => Ok(memberships::recent(&state.db, session.id, RECENT_ROOMS).await?),
+        None => Ok(Vec::new()),
     }
 }

@@ -123,8 +123,7 @@ pub async fn decide(
             set_passphrase_hash: None,
         }),
         (None, Some(_)) => Err(ClaimError::NeedsPassphrase(name.to_string())),
-        (Some(_), None) => Err(ClaimError::Taken(name.to_string())),
-        (None, None) => Err(ClaimError::Taken(name.to_string())),
+        (_, None) => Err(ClaimError::Taken(name.to_string())),
     }
 }
 

@@ -25,12 +25,15 @@ fn request_parts() -> Result<Parts, AppError> {
     })
 }
 
+/// The visitor's live session, if the browser has one.
+pub async fn session_if_any(state: &AppState) -> Result<Option<session::Model>, AppError> {
+    let parts = request_parts()?;
+    Ok(sessions::from_headers(&state.db, state.cookies, &parts.headers).await?)
+}
+
 /// The visitor's session, or `NotLoggedIn`.
 pub async fn current_session(state: &AppState) -> Result<session::Model, AppError> {
-    let parts = request_parts()?;
-    sessions::from_headers(&state.db, state.cookies, &parts.headers)
-        .await?
-        .ok_or(AppError::NotLoggedIn)
+    session_if_any(state).await?.ok_or(AppError::NotLoggedIn)
 }
 
 /// The session token the visitor's browser sent, if any.

@@ -111,12 +111,16 @@ async fn store(
     fanout: &Fanout,
 ) -> Result<Vec<ChatMessage>, DbErr> {
     let txn = db.begin().await?;
-    let mut chats: Vec<i32> = batch.iter().map(|job| job.chat_id).collect();
-    chats.sort_unstable();
-    chats.dedup();
-    if matches!(fanout, Fanout::Postgres) {
+    // Several instances: the batch's chats, sorted (the order rows are locked in: no deadlocks).
+    let shared_chats = matches!(fanout, Fanout::Postgres).then(|| {
+        let mut chats: Vec<i32> = batch.iter().map(|job| job.chat_id).collect();
+        chats.sort_unstable();
+        chats.dedup();
+        chats
+    });
+    if let Some(chats) = &shared_chats {
         // Held until commit: another instance's batch for the same chat waits, so its ids come
-        // after ours and a listener never sees a smaller id arrive later. Sorted: no deadlocks.
+        // after ours and a listener never sees a smaller id arrive later.
         chat::Entity::find()
             .select_only()
             .column(chat::Column::Id)
@@ -140,7 +144,7 @@ async fn store(
         .await?;
         stored.push(super::rooms::to_dto(row));
     }
-    if matches!(fanout, Fanout::Postgres) {
+    if let Some(chats) = shared_chats {
         for chat_id in chats {
             let ids = stored
                 .iter()
