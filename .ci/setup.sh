@@ -5,8 +5,9 @@
 #   setup_build    - wasm target, cargo-leptos, wasm-bindgen CLI, wasm-opt
 #   setup_browser  - Chromium and the npm packages of end2end/
 #   setup_postgres - a PostgreSQL at TEST_DATABASE_URL for the scale-out suites: in CI it must
-#                    be there (installed and started from Debian's packages if missing);
-#                    elsewhere those suites are skipped, with a note, when there is none
+#                    be there (started, or installed from Debian's packages if missing; only a
+#                    server installed here gets a trust rule); elsewhere those suites are
+#                    skipped, with a note, when there is none
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -92,17 +93,22 @@ setup_postgres() {
     say "(start one there, or set TEST_DATABASE_URL, to run them)"
     return
   fi
-  say "CI: no PostgreSQL at $TEST_DATABASE_URL; installing and starting Debian's postgresql"
+  say "CI: no PostgreSQL at $TEST_DATABASE_URL; starting (and if missing, installing) Debian's postgresql"
+  # Marks a PostgreSQL this script installed: only that one gets its access rules changed.
+  local ours="$CACHE/postgresql-installed-by-chat"
   if ! command -v pg_ctlcluster >/dev/null; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+    mkdir -p "$CACHE" && touch "$ours"
   fi
   local version
   version="$(ls /etc/postgresql | sort -V | tail -1)"
-  # Trust local TCP connections (a throwaway CI database), as the URL carries no password.
-  local hba="/etc/postgresql/$version/main/pg_hba.conf"
-  if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
-    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  if [ -f "$ours" ]; then
+    # Our own throwaway test server: trust local TCP connections, as the URL has no password.
+    local hba="/etc/postgresql/$version/main/pg_hba.conf"
+    if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+      as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    fi
   fi
   as_root pg_ctlcluster "$version" main start 2>/dev/null || as_root pg_ctlcluster "$version" main reload
   for _ in $(seq 1 50); do
@@ -115,6 +121,7 @@ setup_postgres() {
     psql "postgres://postgres@127.0.0.1:5432/postgres" -qc "create database $db"
   if ! pg_reachable; then
     echo "PostgreSQL is still not reachable at $TEST_DATABASE_URL" >&2
+    [ -f "$ours" ] || echo "(this PostgreSQL was not installed by this script, so its access rules were left alone: allow $TEST_DATABASE_URL, or set TEST_DATABASE_URL)" >&2
     exit 1
   fi
   PG_AVAILABLE=1

@@ -22,7 +22,7 @@ cargo test --workspace --exclude frontend --locked
 
 if [ "$PG_AVAILABLE" = 1 ]; then
   say "integration tests on PostgreSQL, and several instances ($TEST_DATABASE_URL)"
-  TEST_BACKEND=postgres cargo test -p server --test http --locked
+  TEST_BACKEND=postgres cargo test -p server --test http --test hostile --locked -- --include-ignored
 else
   say "SKIPPED: integration tests on PostgreSQL and several instances (no PostgreSQL)"
 fi

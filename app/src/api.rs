@@ -1,29 +1,29 @@
 //! Server functions: the only way the pages change or read data. Each works from the hydrated
-//! app and from a plain HTML form post (JavaScript off).
+//! app and from a plain HTML form post (JavaScript off). Each parses its inputs, then hands the
+//! work to the `backend` crate.
 
 use crate::error::AppError;
-use crate::model::{ChatMessage, RecentRoom, RoomView};
+use domain::model::{ChatMessage, RecentRoom, RoomView};
+use domain::MessageId;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::{
-    domain::{HashKey, LocalPath, MessageText, Passphrase, RoomName, Username},
-    server::{
-        claims,
-        entities::{chat, session},
-        memberships,
-        name_key::name_key,
-        rate_limit::{Action, Actor},
-        request::{
-            app_state, client_ip, current_session, current_token, public_origin, rate_limit,
-            session_if_any, set_session_cookie,
-        },
-        rooms, sessions,
-        state::AppState,
-    },
+use crate::server::request::{
+    client_ip, current_session, current_token, public_origin, rate_limit, services, session_if_any,
+    set_session_cookie,
 };
 #[cfg(feature = "ssr")]
-use sea_orm::TransactionTrait;
+use backend::{
+    identity::{
+        login::{log_in, LoginAttempt},
+        sessions::Session,
+    },
+    rate_limit::Action,
+    store::{memberships, rooms, rooms::Room},
+    Services,
+};
+#[cfg(feature = "ssr")]
+use domain::{HashKey, LocalPath, MessageText, Passphrase, RoomName, Username};
 
 /// Messages shown when a room page opens.
 pub const ROOM_PAGE_MESSAGES: u64 = 100;
@@ -36,14 +36,13 @@ pub const HISTORY_PAGE: u64 = 50;
 #[server(endpoint = "create_room")]
 pub async fn create_room(name: String) -> Result<String, AppError> {
     let name = RoomName::parse(&name)?;
-    let state = app_state()?;
-    let session = session_if_any(&state).await?;
-    rate_limit(&state, Action::CreateRoom, session.map(|s| s.id))?;
-    let chat = rooms::create_chat(&state.db, &name).await?;
-    tracing::info!(chat_id = chat.id, "chatroom created");
-    let key = HashKey::parse(&chat.hash_key)?;
-    leptos_axum::redirect(&key.room_path());
-    Ok(chat.hash_key)
+    let services = services()?;
+    let session = session_if_any(&services).await?;
+    rate_limit(&services, Action::CreateRoom, session.map(|s| s.id))?;
+    let room = rooms::create_chat(&services.db, &name).await?;
+    tracing::info!(chat_id = %room.id, "chatroom created");
+    leptos_axum::redirect(&room.hash_key.room_path());
+    Ok(room.hash_key.into())
 }
 
 /// Starts a session under `username` (claiming the name if nobody holds it, or proving it is
@@ -58,49 +57,29 @@ pub async fn login(
     let username = Username::parse(&username)?;
     let passphrase = Passphrase::parse_optional(passphrase.as_deref())?;
     let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
-    let state = app_state()?;
-    let old = session_if_any(&state).await?;
-    rate_limit(&state, Action::Login, old.as_ref().map(|s| s.id))?;
-    let holder = old.as_ref().and_then(|s| s.claim_id);
-    let key = name_key(&username);
-    let existing = claims::find_by_key(&state.db, &key).await?;
-    let now = chrono::Utc::now();
-    // A passphrase for a name someone else holds is a guess: few per name, wherever from.
-    let guessing = existing.as_ref().is_some_and(|claim| {
-        passphrase.is_some()
-            && claim.passphrase_hash.is_some()
-            && holder != Some(claim.id)
-            && !claims::is_released(claim, now)
-    });
-    if guessing {
-        let actors = [Actor::Name(key), Actor::ip(client_ip(&state)?)];
-        state.limiter.check(Action::PassphraseTry, &actors)?;
-    }
-    let grant = claims::decide(&username, passphrase, holder, existing, now).await?;
-    // One transaction: a rename never leaves two sessions, or rooms without their session.
-    let txn = state.db.begin().await?;
-    let claim = claims::apply(&txn, grant, &username, now).await?;
-    let (token, new) = sessions::create(&txn, &claim, now).await?;
-    // Changing name: the old session ends, its rooms stay in "recent rooms".
-    if let Some(old) = old {
-        memberships::move_all(&txn, old.id, new.id).await?;
-        sessions::delete_by_id(&txn, old.id).await?;
-    }
-    txn.commit().await?;
-    tracing::info!(claim_id = claim.id, "logged in");
-    set_session_cookie(&state, Some(&token))?;
+    let services = services()?;
+    let current = session_if_any(&services).await?;
+    rate_limit(&services, Action::Login, current.as_ref().map(|s| s.id))?;
+    let attempt = LoginAttempt {
+        username: &username,
+        passphrase,
+        current: current.as_ref(),
+        client: client_ip(&services)?,
+    };
+    let logged_in = log_in(&services.db, &services.limiter, attempt).await?;
+    set_session_cookie(&services, Some(&logged_in.token))?;
     leptos_axum::redirect(next.as_str());
-    Ok(claim.name)
+    Ok(logged_in.session.name)
 }
 
 /// Ends the browser's session on the server and forgets its cookie, then goes home.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let state = app_state()?;
-    if let Some(token) = current_token(&state)? {
-        sessions::delete(&state.db, &token).await?;
+    let services = services()?;
+    if let Some(token) = current_token(&services)? {
+        services.end_session(&token).await?;
     }
-    set_session_cookie(&state, None)?;
+    set_session_cookie(&services, None)?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -108,13 +87,13 @@ pub async fn logout() -> Result<(), AppError> {
 /// Everything the chatroom page shows on first render.
 #[server(endpoint = "load_room")]
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
-    let state = app_state()?;
-    let (chat, session) = room_and_session(&state, &hash_key).await?;
+    let services = services()?;
+    let (room, session) = room_and_session(&services, &hash_key).await?;
     // Opening the room through its link is what lets this session read it by id later.
-    memberships::record(&state.db, session.id, chat.id).await?;
-    let me = session.username;
-    let messages = rooms::latest_messages(&state.db, chat.id, ROOM_PAGE_MESSAGES).await?;
-    let mut online = state.hub.online(chat.id);
+    memberships::record(&services.db, session.id, room.id).await?;
+    let me = session.name;
+    let messages = rooms::latest_messages(&services.db, room.id, ROOM_PAGE_MESSAGES).await?;
+    let mut online = services.hub.online(room.id);
     if !online.contains(&me) {
         online.push(me.clone());
         online.sort();
@@ -122,10 +101,10 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     Ok(RoomView {
         has_older: messages.len() as u64 == ROOM_PAGE_MESSAGES,
         online,
-        chat_id: i64::from(chat.id),
-        share_url: format!("{}/chatrooms/{}/", public_origin()?, chat.hash_key),
-        name: chat.name,
-        hash_key: chat.hash_key,
+        chat_id: room.id,
+        share_url: room.hash_key.share_url(&public_origin()?),
+        name: room.name,
+        hash_key: room.hash_key,
         me,
         messages,
     })
@@ -134,31 +113,33 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
 /// Sends a message to the room behind `hash_key` as the session's user.
 #[server(endpoint = "send_message")]
 pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessage, AppError> {
-    let state = app_state()?;
-    let (chat, session) = room_and_session(&state, &hash_key).await?;
+    let services = services()?;
+    let (room, session) = room_and_session(&services, &hash_key).await?;
     let text = MessageText::parse(&content)?;
-    rate_limit(&state, Action::Send, Some(session.id))?;
-    let username = Username::parse(&session.username)?;
-    let message = state.writer.send(chat.id, &username, &text).await?;
-    tracing::debug!(chat_id = chat.id, message_id = message.id, "message stored");
+    rate_limit(&services, Action::Send, Some(session.id))?;
+    let message = services.writer.send(room.id, &session, &text).await?;
+    tracing::debug!(chat_id = %room.id, message_id = %message.id, "message stored");
     Ok(message)
 }
 
 /// Up to [`HISTORY_PAGE`] messages older than `before`, oldest first (scrolling back).
 #[server(endpoint = "messages_before")]
-pub async fn messages_before(hash_key: String, before: i64) -> Result<Vec<ChatMessage>, AppError> {
-    let state = app_state()?;
-    let (chat, _) = room_and_session(&state, &hash_key).await?;
-    Ok(rooms::messages_before(&state.db, chat.id, before, HISTORY_PAGE).await?)
+pub async fn messages_before(
+    hash_key: String,
+    before: MessageId,
+) -> Result<Vec<ChatMessage>, AppError> {
+    let services = services()?;
+    let (room, _) = room_and_session(&services, &hash_key).await?;
+    Ok(rooms::messages_before(&services.db, room.id, before, HISTORY_PAGE).await?)
 }
 
 /// Tells the room's other listeners that the session's user is typing.
 #[server(endpoint = "typing")]
 pub async fn typing(hash_key: String) -> Result<(), AppError> {
-    let state = app_state()?;
-    let (chat, session) = room_and_session(&state, &hash_key).await?;
-    rate_limit(&state, Action::Typing, Some(session.id))?;
-    state.hub.publish_typing(chat.id, &session.username);
+    let services = services()?;
+    let (room, session) = room_and_session(&services, &hash_key).await?;
+    rate_limit(&services, Action::Typing, Some(session.id))?;
+    services.typing(room.id, &session.name);
     Ok(())
 }
 
@@ -166,23 +147,23 @@ pub async fn typing(hash_key: String) -> Result<(), AppError> {
 /// whether or not the visitor is logged in.
 #[cfg(feature = "ssr")]
 async fn room_and_session(
-    state: &AppState,
+    services: &Services,
     hash_key: &str,
-) -> Result<(chat::Model, session::Model), AppError> {
+) -> Result<(Room, Session), AppError> {
     let key = HashKey::parse(hash_key).map_err(|_| AppError::NotFound)?;
-    let chat = rooms::find_by_hash_key(&state.db, &key)
+    let room = rooms::find_by_hash_key(&services.db, &key)
         .await?
         .ok_or(AppError::NotFound)?;
-    let session = current_session(state).await?;
-    Ok((chat, session))
+    let session = current_session(services).await?;
+    Ok((room, session))
 }
 
 /// The rooms this browser's session opened most recently (empty when not logged in).
 #[server(endpoint = "recent_rooms")]
 pub async fn recent_rooms() -> Result<Vec<RecentRoom>, AppError> {
-    let state = app_state()?;
-    match session_if_any(&state).await? {
-        Some(session) => Ok(memberships::recent(&state.db, session.id, RECENT_ROOMS).await?),
+    let services = services()?;
+    match session_if_any(&services).await? {
+        Some(session) => Ok(memberships::recent(&services.db, session.id, RECENT_ROOMS).await?),
         None => Ok(Vec::new()),
     }
 }

@@ -1,7 +1,7 @@
 //! The one error type of the app layer: what a server function can answer, with the HTTP status
 //! each case maps to. Messages are written for the person using the app.
 
-use crate::domain::InvalidInput;
+use domain::InvalidInput;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -81,26 +81,21 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-impl From<sea_orm::DbErr> for AppError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match err {
+impl From<backend::Error> for AppError {
+    fn from(err: backend::Error) -> Self {
+        err.log();
+        if err.is_transient() {
             // The database is down or unreachable: the request can simply be retried.
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(error = %err, "database unreachable");
-                AppError::Unavailable
-            }
-            err => {
-                tracing::error!(error = %err, "database error");
-                AppError::Internal
-            }
+            AppError::Unavailable
+        } else {
+            AppError::Internal
         }
     }
 }
 
 #[cfg(feature = "ssr")]
-impl From<crate::server::rate_limit::Limited> for AppError {
-    fn from(limited: crate::server::rate_limit::Limited) -> Self {
+impl From<backend::rate_limit::Limited> for AppError {
+    fn from(limited: backend::rate_limit::Limited) -> Self {
         AppError::TooMany {
             retry_after_secs: limited.retry_after_secs,
         }
@@ -108,16 +103,27 @@ impl From<crate::server::rate_limit::Limited> for AppError {
 }
 
 #[cfg(feature = "ssr")]
-impl From<crate::server::claims::ClaimError> for AppError {
-    fn from(err: crate::server::claims::ClaimError) -> Self {
-        use crate::server::claims::ClaimError;
+impl From<backend::identity::claims::ClaimError> for AppError {
+    fn from(err: backend::identity::claims::ClaimError) -> Self {
+        use backend::identity::claims::ClaimError;
         match err {
-            ClaimError::Db(err) => err.into(),
+            ClaimError::Store(err) => err.into(),
             ClaimError::Hash(err) => {
                 tracing::error!(error = %err, "passphrase hashing failed");
                 AppError::Internal
             }
             refused => AppError::Invalid(refused.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::identity::login::LoginError> for AppError {
+    fn from(err: backend::identity::login::LoginError) -> Self {
+        use backend::identity::login::LoginError;
+        match err {
+            LoginError::Claim(err) => err.into(),
+            LoginError::Limited(limited) => limited.into(),
         }
     }
 }

@@ -1,13 +1,11 @@
 //! The chat app: pages, components and server functions shared by the server (SSR) and the
-//! browser (hydration).
+//! browser (hydration). The types both sides share live in the `domain` crate; the server-side
+//! work behind the server functions is in the `backend` crate (only with `ssr`).
 
 pub mod api;
 pub mod client;
 pub mod components;
-pub mod domain;
 pub mod error;
-pub mod model;
-pub mod policy;
 pub mod rich_text;
 pub mod routes;
 #[cfg(feature = "ssr")]

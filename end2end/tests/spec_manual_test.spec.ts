@@ -1,4 +1,4 @@
-// The functional spec's manual test script, step by step, in a real browser.
+// The manual test script of docs/functional-spec.md, step by step, in a real browser.
 import { expect, test } from "@playwright/test";
 import { HomePage, LoginPage, RoomPage } from "./pages";
 

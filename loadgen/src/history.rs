@@ -1,6 +1,7 @@
 //! `--history N`: how long a room page takes to open with 10 messages and with N messages.
 
 use crate::setup::{login, post};
+use domain::HashKey;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
@@ -22,7 +23,7 @@ pub async fn run(base: &str, big: usize) -> Result<String, String> {
             vec![("name", format!("history {size}"))],
         )
         .await?
-        .json::<String>()
+        .json::<HashKey>()
         .await
         .map_err(|e| e.to_string())?;
         fill(&http, base, &key, &cookie, size).await?;
@@ -30,7 +31,7 @@ pub async fn run(base: &str, big: usize) -> Result<String, String> {
         for _ in 0..LOADS {
             let started = Instant::now();
             let res = http
-                .get(format!("{base}/chatrooms/{key}/"))
+                .get(format!("{base}{}", key.room_path()))
                 .header("accept", "text/html")
                 .header("cookie", &cookie)
                 .send()
@@ -59,7 +60,7 @@ pub async fn run(base: &str, big: usize) -> Result<String, String> {
 async fn fill(
     http: &reqwest::Client,
     base: &str,
-    key: &str,
+    key: &HashKey,
     cookie: &str,
     count: usize,
 ) -> Result<(), String> {
@@ -76,7 +77,7 @@ async fn fill(
         let (http, url, key, cookie) = (
             http.clone(),
             format!("{base}/api/send_message"),
-            key.to_owned(),
+            key.to_string(),
             cookie.to_owned(),
         );
         running.spawn(async move {

@@ -1,6 +1,7 @@
 //! Rooms, sessions and the sending side.
 
 use crate::report::Tally;
+use domain::HashKey;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
@@ -13,7 +14,7 @@ pub struct Client {
     /// Room index.
     pub room: usize,
     /// The room's hash key.
-    pub key: String,
+    pub key: HashKey,
     /// `chat_session=...`.
     pub cookie: String,
 }
@@ -91,7 +92,7 @@ impl World {
                 vec![("name", format!("load room {r}"))],
             )
             .await?;
-            keys.push(res.json::<String>().await.map_err(|e| e.to_string())?);
+            keys.push(res.json::<HashKey>().await.map_err(|e| e.to_string())?);
         }
         let mut senders = Vec::with_capacity(rooms);
         for (r, key) in keys.iter().enumerate() {
@@ -176,7 +177,7 @@ pub async fn send_at_rate(
                 .post(url)
                 .header("accept", "application/json")
                 .header("cookie", cookie)
-                .form(&[("hash_key", key), ("content", content)])
+                .form(&[("hash_key", key.to_string()), ("content", content)])
                 .send()
                 .await;
             match res {

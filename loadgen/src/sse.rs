@@ -26,8 +26,9 @@ async fn listen_inner(
     let host = client.base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host).await.map_err(|e| e.to_string())?;
     let request = format!(
-        "GET /chatrooms/{}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\nCookie: {}\r\n\r\n",
-        client.key, client.cookie
+        "GET {} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\nCookie: {}\r\n\r\n",
+        client.key.events_path(),
+        client.cookie
     );
     stream
         .write_all(request.as_bytes())

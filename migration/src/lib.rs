@@ -1,5 +1,5 @@
 //! Schema history for Chat, Message, Session, Membership (which session opened which chat) and
-//! UsernameClaim (who owns a name). Never imports the app's entities, so the history stays fixed
+//! UsernameClaim (who owns a name). Never imports the backend's entities, so the history stays fixed
 //! when the entities change.
 
 pub use sea_orm_migration::prelude::*;
@@ -10,6 +10,7 @@ mod m20261124_000003_create_session_table;
 mod m20261124_000004_create_membership_table;
 mod m20261124_000005_create_username_claim_table;
 mod m20261124_000006_add_session_claim_and_activity;
+mod m20261125_000007_widen_ids_to_bigint;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
 /// directory, created on first use.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_membership_table::Migration),
             Box::new(m20261124_000005_create_username_claim_table::Migration),
             Box::new(m20261124_000006_add_session_claim_and_activity::Migration),
+            Box::new(m20261125_000007_widen_ids_to_bigint::Migration),
         ]
     }
 }

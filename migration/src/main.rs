@@ -1,4 +1,5 @@
-//! `cargo run -p migration -- up | down | status | fresh`, like the spec's `flask db upgrade`.
+//! `cargo run -p migration -- up | down | status | fresh`, like the Flask lab's `flask db upgrade`
+//! (`docs/functional-spec.md`).
 
 #[tokio::main]
 async fn main() {

@@ -1,14 +1,17 @@
-//! `GET /chats/<id>/?after=<message id>&limit=<n>`: the spec's message data of one chat, a page
-//! at a time, so a client never downloads the whole history. For members of the chat only.
+//! `GET /chats/<id>/?after=<message id>&limit=<n>`: the message data of one chat (the "Chat"
+//! API of `docs/functional-spec.md`), a page at a time, so a client never downloads the whole
+//! history. For members of the chat only.
 
-use app::model::ChatMessage;
-use app::server::{memberships, rooms, sessions, state::AppState};
 use axum::{
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
+use backend::store::{memberships, rooms};
+use backend::Services;
+use domain::model::ChatMessage;
+use domain::{ChatId, MessageId};
 use serde::{Deserialize, Serialize};
 
 /// Messages in a page when `limit` is not given.
@@ -27,13 +30,13 @@ pub struct PageQuery {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ChatPage {
     /// The chat's id.
-    pub id: i64,
+    pub id: ChatId,
     /// The chat's name.
     pub name: String,
     /// Messages with id > `after`, oldest first.
     pub messages: Vec<ChatMessage>,
     /// The last id in this page: pass it as `after` for the next one (absent if the page is empty).
-    pub next_after: Option<i64>,
+    pub next_after: Option<MessageId>,
 }
 
 /// Errors of the JSON API, answered as `{"error": "..."}`.
@@ -65,9 +68,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        tracing::error!(error = %err, "database error in the chats API");
+impl From<backend::Error> for ApiError {
+    fn from(err: backend::Error) -> Self {
+        err.log();
         ApiError::Internal
     }
 }
@@ -99,32 +102,38 @@ where
 /// The handler. Only sessions that opened the chat through its link may read it; for everyone
 /// else it does not exist (same 404 as an unknown id), so ids cannot be used to find rooms.
 pub async fn messages(
-    State(state): State<AppState>,
+    State(services): State<Services>,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Json<ChatPage>, ApiError> {
-    let id: i32 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let session = sessions::from_headers(&state.db, state.cookies, &headers)
+    let id: ChatId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let session = services
+        .session(&headers)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if !memberships::is_member(&state.db, session.id, id).await? {
+    if !memberships::is_member(&services.db, session.id, id).await? {
         return Err(ApiError::NotFound);
     }
-    let after = parse_param(query.after.as_deref(), "after", 0..=i64::MAX, 0)?;
+    let after = MessageId(parse_param(
+        query.after.as_deref(),
+        "after",
+        0..=i64::MAX,
+        0,
+    )?);
     let limit = parse_param(
         query.limit.as_deref(),
         "limit",
         1..=rooms::MAX_PAGE,
         DEFAULT_LIMIT,
     )?;
-    let chat = rooms::find_by_id(&state.db, id)
+    let chat = rooms::find_by_id(&services.db, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let messages = rooms::messages_after(&state.db, chat.id, after, limit).await?;
+    let messages = rooms::messages_after(&services.db, chat.id, after, limit).await?;
     let next_after = messages.last().map(|m| m.id);
     Ok(Json(ChatPage {
-        id: i64::from(chat.id),
+        id: chat.id,
         name: chat.name,
         messages,
         next_after,

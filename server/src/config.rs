@@ -1,7 +1,7 @@
 //! Configuration from the environment.
 
-use app::server::sessions::CookiePolicy;
-use app::server::state::Settings;
+use backend::identity::cookies::CookiePolicy;
+use backend::Settings;
 use leptos::prelude::LeptosOptions;
 
 /// Everything the server reads from its environment at start.
@@ -37,7 +37,7 @@ impl Config {
             database_url,
             leptos,
             settings: Settings {
-                room_buffer: app::server::hub::DEFAULT_ROOM_BUFFER,
+                room_buffer: backend::live::hub::DEFAULT_ROOM_BUFFER,
                 cookies: CookiePolicy {
                     secure: flag("COOKIE_SECURE", false)?,
                 },

@@ -4,9 +4,10 @@
 //! arrive in the first packet) is served by hyper and the axum router.
 
 use crate::live::{self, LiveRequest, STREAM_HEADERS};
-use app::server::state::AppState;
 use axum::extract::ConnectInfo;
 use axum::Router;
+use backend::Services;
+use domain::paths::{events_path_key, EVENTS_SUFFIX, ROOMS_PREFIX};
 use futures_util::StreamExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -34,7 +35,7 @@ const CONCURRENT_OPENS: usize = 32;
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    state: AppState,
+    services: Services,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -54,13 +55,13 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let (router, state, opening) = (router.clone(), state.clone(), Arc::clone(&opening));
+        let (router, services, opening) = (router.clone(), services.clone(), Arc::clone(&opening));
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             // Each branch is boxed: a task is as large as its largest state, and hyper's
             // connection state must not be paid for by every idle live client.
             if is_live_request(&stream).await {
-                Box::pin(serve_live(stream, state, opening)).await;
+                Box::pin(serve_live(stream, services, opening)).await;
             } else {
                 // Handlers see the client address (rate limits) as axum's `ConnectInfo`.
                 let router = router.map_request(move |mut req: axum::extract::Request<_>| {
@@ -94,14 +95,23 @@ async fn is_live_request(stream: &TcpStream) -> bool {
     let Ok(Ok(n)) = tokio::time::timeout(HEAD_TIMEOUT, stream.peek(&mut start)).await else {
         return false;
     };
-    let Some(target) = start[..n]
-        .strip_prefix(b"GET /chatrooms/")
-        .and_then(|rest| rest.split(|b| *b == b' ' || *b == b'?').next())
+    is_live_request_start(&start[..n])
+}
+
+/// Whether a request starting with `start` asks for a live stream, judged only when its whole
+/// path is visible (`<key>/events` followed by a space or a query).
+fn is_live_request_start(start: &[u8]) -> bool {
+    let Some(rest) = start
+        .strip_prefix(b"GET ")
+        .and_then(|rest| rest.strip_prefix(ROOMS_PREFIX.as_bytes()))
     else {
         return false;
     };
-    // Only when the whole path was visible: `<key>/events` followed by a space or a query.
-    target.ends_with(b"/events") && n > 15 + target.len()
+    let key_and_suffix = rest
+        .split(|b| *b == b' ' || *b == b'?')
+        .next()
+        .unwrap_or(rest);
+    key_and_suffix.ends_with(EVENTS_SUFFIX.as_bytes()) && rest.len() > key_and_suffix.len()
 }
 
 /// The parts of a live request head that `live::open` needs.
@@ -120,7 +130,7 @@ fn parse_head(head: &[u8]) -> Option<LiveHead> {
     };
     let target = request.path?;
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let hash_key = path.strip_prefix("/chatrooms/")?.strip_suffix("/events")?;
+    let hash_key = events_path_key(path)?;
     let after = query
         .split('&')
         .find_map(|pair| pair.strip_prefix("after="));
@@ -141,10 +151,10 @@ fn parse_head(head: &[u8]) -> Option<LiveHead> {
 }
 
 /// Serves one live stream on a raw connection, then closes it.
-async fn serve_live(mut stream: TcpStream, state: AppState, opening: Arc<Semaphore>) {
+async fn serve_live(mut stream: TcpStream, services: Services, opening: Arc<Semaphore>) {
     // Opening is boxed and finished before streaming starts, so its (large) state is freed and
     // an idle stream keeps only what it needs.
-    let Some(events) = Box::pin(open_live(&mut stream, &state, &opening)).await else {
+    let Some(events) = Box::pin(open_live(&mut stream, &services, &opening)).await else {
         return;
     };
 
@@ -187,7 +197,7 @@ type EventStream = std::pin::Pin<
 /// Reads and checks the request; answers refusals itself and returns `None` for them.
 async fn open_live(
     stream: &mut TcpStream,
-    state: &AppState,
+    services: &Services,
     opening: &Semaphore,
 ) -> Option<EventStream> {
     let head = match tokio::time::timeout(HEAD_TIMEOUT, read_head(stream)).await {
@@ -210,7 +220,7 @@ async fn open_live(
         return None;
     };
     let opened = live::open(
-        state,
+        services,
         LiveRequest {
             hash_key: &head.hash_key,
             after: head.after.as_deref(),
@@ -258,4 +268,41 @@ async fn write_refusal(stream: &mut TcpStream, status: u16, message: &str) -> st
     );
     stream.write_all(response.as_bytes()).await?;
     stream.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_whole_visible_events_path_takes_the_lean_path() {
+        assert!(is_live_request_start(
+            b"GET /chatrooms/abcdEFGH1234-_xy/events HTTP/1.1\r\n"
+        ));
+        assert!(is_live_request_start(
+            b"GET /chatrooms/abcdEFGH1234-_xy/events?after=4 HTTP/1.1"
+        ));
+        // Cut off before the path ends: hyper reads the rest.
+        assert!(!is_live_request_start(
+            b"GET /chatrooms/abcdEFGH1234-_xy/events"
+        ));
+        assert!(!is_live_request_start(
+            b"GET /chatrooms/abcdEFGH1234-_xy/ HTTP/1.1"
+        ));
+        assert!(!is_live_request_start(
+            b"POST /chatrooms/abcdEFGH1234-_xy/events HTTP/1.1"
+        ));
+    }
+
+    #[test]
+    fn heads_parse_into_key_resume_and_headers() {
+        let head = parse_head(
+            b"GET /chatrooms/abcdEFGH1234-_xy/events?x=1&after=42 HTTP/1.1\r\nCookie: a=b\r\n\r\n",
+        )
+        .expect("a live head");
+        assert_eq!(head.hash_key, "abcdEFGH1234-_xy");
+        assert_eq!(head.after.as_deref(), Some("42"));
+        assert_eq!(head.headers.get("cookie").unwrap(), "a=b");
+        assert!(parse_head(b"GET /elsewhere HTTP/1.1\r\n\r\n").is_none());
+    }
 }

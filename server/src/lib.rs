@@ -12,6 +12,8 @@ pub mod security;
 pub use config::Config;
 pub use router::{app, AppState};
 
+use backend::Services;
+
 use std::future::Future;
 use tokio::net::TcpListener;
 
@@ -32,15 +34,15 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let db = app::server::db::connect_and_migrate(&config.database_url).await?;
-    let (state, stop_live) = AppState::new(db, config.leptos, config.settings);
-    tokio::spawn(app::server::expiry::run(
-        state.db.clone(),
-        state.shutdown.clone(),
-    ));
+    let db = backend::store::db::connect_and_migrate(&config.database_url).await?;
+    let (services, stop_live) = Services::start(db, config.settings);
+    let state = AppState {
+        services,
+        leptos_options: config.leptos,
+    };
     let router = app(state.clone());
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    connection::serve(listener, router, state, async move {
+    connection::serve(listener, router, state.services, async move {
         shutdown.await;
         // End the live streams, or graceful shutdown would wait for them forever.
         let _ = stop_live.send(true);

@@ -4,16 +4,18 @@
 //! the database holds after the client's last id, then forward live frames, skipping ids already
 //! sent. A listener that falls behind the hub's buffer catches up from the database again.
 
-use app::domain::HashKey;
-use app::model::LiveEvent;
-use app::server::hub::{encode_frame, Frame, Subscription};
-use app::server::{rooms, sessions, state::AppState};
 use axum::{
     body::{Body, Bytes},
     extract::{Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use backend::live::frame::{encode_frame, Delivery, Frame};
+use backend::live::hub::Subscription;
+use backend::store::rooms;
+use backend::Services;
+use domain::live::LiveEvent;
+use domain::{ChatId, HashKey, MessageId};
 use futures_util::Stream;
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -33,19 +35,26 @@ struct Batch {
 }
 
 impl Batch {
-    /// Adds `frame` unless it was sent already; returns whether it asks for a resync.
-    fn push(&mut self, frame: &Frame, last_sent: &mut i64) -> bool {
-        if frame.resync {
-            return true;
+    /// Adds what `delivery` carries unless it was sent already; returns whether it asks for a
+    /// resync.
+    fn push(&mut self, delivery: &Delivery, last_sent: &mut MessageId) -> bool {
+        match delivery {
+            Delivery::Resync => true,
+            Delivery::Frame(frame) => {
+                self.push_frame(frame, last_sent);
+                false
+            }
         }
+    }
+
+    fn push_frame(&mut self, frame: &Frame, last_sent: &mut MessageId) {
         if let Some(id) = frame.message_id {
             if id <= *last_sent {
-                return false;
+                return;
             }
             *last_sent = id;
         }
         self.frames.push(frame.bytes.clone());
-        false
     }
 
     fn len(&self) -> usize {
@@ -91,20 +100,20 @@ impl IntoResponse for LiveError {
     }
 }
 
-impl From<sea_orm::DbErr> for LiveError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        tracing::error!(error = %err, "database error opening a live stream");
+impl From<backend::Error> for LiveError {
+    fn from(err: backend::Error) -> Self {
+        err.log();
         LiveError::Internal
     }
 }
 
-fn parse_resume(raw: Option<&str>) -> Result<Option<i64>, LiveError> {
+fn parse_resume(raw: Option<&str>) -> Result<Option<MessageId>, LiveError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s
-            .parse::<i64>()
+            .parse::<MessageId>()
             .ok()
-            .filter(|id| *id >= 0)
+            .filter(|id| *id >= MessageId::START)
             .map(Some)
             .ok_or(LiveError::BadResume),
     }
@@ -124,27 +133,33 @@ pub struct LiveRequest<'a> {
 
 /// Checks the room and the session, subscribes, and returns the stream of SSE bytes.
 pub async fn open(
-    state: &AppState,
+    services: &Services,
     request: LiveRequest<'_>,
 ) -> Result<impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static, LiveError> {
     let key = HashKey::parse(request.hash_key).map_err(|_| LiveError::NotFound)?;
-    let chat = rooms::find_by_hash_key(&state.db, &key)
+    let chat = rooms::find_by_hash_key(&services.db, &key)
         .await?
         .ok_or(LiveError::NotFound)?;
-    let username = sessions::from_headers(&state.db, state.cookies, request.headers)
+    let username = services
+        .session(request.headers)
         .await?
         .ok_or(LiveError::NotLoggedIn)?
-        .username;
+        .name;
     let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
     // No position at all: live messages only, no replay of the whole history. The newest id
     // before subscribing is where a later resync starts; every live message comes after it
     // (read after subscribing, a message published in between would count as sent already).
     let position = match after {
         Some(after) => Position::CatchUpFrom(after),
-        None => Position::LiveFrom(rooms::last_message_id(&state.db, chat.id).await?),
+        None => Position::LiveFrom(rooms::last_message_id(&services.db, chat.id).await?),
     };
-    let subscription = state.hub.subscribe(chat.id, &username);
-    Ok(live_stream(state.clone(), chat.id, position, subscription))
+    let subscription = services.hub.subscribe(chat.id, &username);
+    Ok(live_stream(
+        services.clone(),
+        chat.id,
+        position,
+        subscription,
+    ))
 }
 
 impl LiveError {
@@ -168,14 +183,14 @@ pub const STREAM_HEADERS: [(&str, &str); 3] = [
 
 /// The axum handler (used when a request did not take the lean path in `connection`).
 pub async fn events(
-    State(state): State<AppState>,
+    State(services): State<Services>,
     Path(hash_key): Path<String>,
     Query(query): Query<ResumeQuery>,
     headers: HeaderMap,
 ) -> Result<Response, LiveError> {
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let stream = open(
-        &state,
+        &services,
         LiveRequest {
             hash_key: &hash_key,
             after: query.after.as_deref(),
@@ -197,24 +212,24 @@ pub async fn events(
 #[derive(Debug, Clone, Copy)]
 enum Position {
     /// Send stored messages after this id first, then live ones.
-    CatchUpFrom(i64),
+    CatchUpFrom(MessageId),
     /// Only live messages; this was the newest id just before the stream subscribed.
-    LiveFrom(i64),
+    LiveFrom(MessageId),
 }
 
 fn live_stream(
-    state: AppState,
-    chat_id: i32,
+    services: Services,
+    chat_id: ChatId,
     position: Position,
     subscription: Subscription,
 ) -> impl Stream<Item = Result<Bytes, Infallible>> {
-    let mut shutdown = state.shutdown.clone();
+    let mut shutdown = services.shutdown.clone();
     async_stream::stream! {
         // Move the whole subscription in (not just its receiver): its presence lives with it.
         let mut subscription = subscription;
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
         // Who is here now; joins and leaves follow as they happen.
-        yield Ok(state.hub.presence_now(chat_id).bytes);
+        yield Ok(services.hub.presence_now(chat_id).bytes);
         let (mut catching_up, mut last_sent) = match position {
             Position::CatchUpFrom(after) => (true, after),
             Position::LiveFrom(newest) => (false, newest),
@@ -226,11 +241,11 @@ fn live_stream(
             }
             if catching_up {
                 // Boxed: a query future is large, and inlined it would sit in every stream's state.
-                let page = match Box::pin(rooms::messages_after(&state.db, chat_id, last_sent, rooms::MAX_PAGE)).await {
+                let page = match Box::pin(rooms::messages_after(&services.db, chat_id, last_sent, rooms::MAX_PAGE)).await {
                     Ok(page) => page,
                     Err(err) => {
                         // The client reconnects and resumes from its last id.
-                        tracing::warn!(error = %err, chat_id, "live catch-up failed");
+                        tracing::warn!(error = %err, %chat_id, "live catch-up failed");
                         break;
                     }
                 };
@@ -248,14 +263,14 @@ fn live_stream(
                 _ = shutdown.changed() => break,
                 received = tokio::time::timeout(KEEPALIVE, subscription.rx.recv()) => match received {
                     Err(_) => yield Ok(Bytes::from_static(b": keepalive\n\n")),
-                    Ok(Ok(frame)) => {
+                    Ok(Ok(delivery)) => {
                         // Under load several frames are usually waiting: write them in one go
                         // (one chunk, one syscall) instead of one write each.
                         let mut batch = Batch::default();
-                        catching_up |= batch.push(&frame, &mut last_sent);
+                        catching_up |= batch.push(&delivery, &mut last_sent);
                         while batch.len() < MAX_COALESCE && !catching_up {
                             match subscription.rx.try_recv() {
-                                Ok(frame) => catching_up |= batch.push(&frame, &mut last_sent),
+                                Ok(delivery) => catching_up |= batch.push(&delivery, &mut last_sent),
                                 Err(TryRecvError::Lagged(_)) => {
                                     catching_up = true;
                                     break;
@@ -267,14 +282,14 @@ fn live_stream(
                             yield Ok(bytes);
                         }
                         if catching_up {
-                            yield Ok(state.hub.presence_now(chat_id).bytes);
+                            yield Ok(services.hub.presence_now(chat_id).bytes);
                         }
                     }
                     Ok(Err(RecvError::Lagged(skipped))) => {
-                        tracing::debug!(chat_id, skipped, "slow listener catches up from the database");
+                        tracing::debug!(%chat_id, skipped, "slow listener catches up from the database");
                         catching_up = true;
                         // Joins and leaves may have been skipped too: resend the current list.
-                        yield Ok(state.hub.presence_now(chat_id).bytes);
+                        yield Ok(services.hub.presence_now(chat_id).bytes);
                     }
                     Ok(Err(RecvError::Closed)) => break,
                 },
@@ -290,8 +305,8 @@ mod tests {
     #[test]
     fn resume_positions_parse_strictly() {
         assert_eq!(parse_resume(None).unwrap(), None);
-        assert_eq!(parse_resume(Some(" 42 ")).unwrap(), Some(42));
-        assert_eq!(parse_resume(Some("0")).unwrap(), Some(0));
+        assert_eq!(parse_resume(Some(" 42 ")).unwrap(), Some(MessageId(42)));
+        assert_eq!(parse_resume(Some("0")).unwrap(), Some(MessageId::START));
         assert!(parse_resume(Some("-1")).is_err());
         assert!(parse_resume(Some("abc")).is_err());
     }

@@ -1,11 +1,12 @@
 //! The HTTP routes: Leptos pages and server functions, the JSON API, static assets.
 
-pub use app::server::state::AppState;
-
 use crate::{chats_api, error_status, live, security};
 use app::{shell, App};
+use axum::extract::FromRef;
 use axum::{routing::get, Router};
-use leptos::prelude::provide_context;
+use backend::Services;
+use domain::paths::{CHAT_API_ROUTES, EVENTS_ROUTE};
+use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
 use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
@@ -19,19 +20,42 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// What the router's handlers share: the backend's services and the Leptos settings.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Database, live fan-out, writer, limits.
+    pub services: Services,
+    /// Leptos settings (site root, output name), needed to render pages and serve assets.
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for Services {
+    fn from_ref(state: &AppState) -> Self {
+        state.services.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
 /// Builds the whole application router around `state`.
 pub fn app(state: AppState) -> Router {
     let routes = route_list();
-    let context_state = state.clone();
+    // Server functions and pages reach the services through Leptos' context.
+    let services = state.services.clone();
     let options = state.leptos_options.clone();
+    let [chat_api, chat_api_no_slash] = CHAT_API_ROUTES;
     Router::new()
-        .route("/chats/{id}/", get(chats_api::messages))
-        .route("/chats/{id}", get(chats_api::messages))
-        .route("/chatrooms/{hash_key}/events", get(live::events))
+        .route(chat_api, get(chats_api::messages))
+        .route(chat_api_no_slash, get(chats_api::messages))
+        .route(EVENTS_ROUTE, get(live::events))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || provide_context(services.clone()),
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -1,7 +1,9 @@
-//! The room's live connection: an `EventSource` on `/chatrooms/<key>/events` that resumes from the
-//! last message id, reconnecting with backoff when the browser gives up on its own.
+//! The room's live connection: an `EventSource` on the room's events path that resumes from the
+//! last message id, reconnecting with backoff when the browser gives up on its own. It listens
+//! for every event [`LiveEvent`] declares.
 
-use crate::model::LiveEvent;
+use domain::live::LiveEvent;
+use domain::MessageId;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -27,7 +29,7 @@ type Handler = Closure<dyn FnMut(web_sys::Event)>;
 
 struct Inner {
     url: String,
-    last_id: Box<dyn Fn() -> i64>,
+    last_id: Box<dyn Fn() -> MessageId>,
     on_event: Box<dyn Fn(LiveEvent)>,
     status: RwSignal<LiveStatus>,
     source: Option<EventSource>,
@@ -53,7 +55,7 @@ impl Drop for LiveConnection {
 /// Opens the live stream at `url`, resuming after `last_id()` on every (re)connect.
 pub fn connect(
     url: String,
-    last_id: impl Fn() -> i64 + 'static,
+    last_id: impl Fn() -> MessageId + 'static,
     on_event: impl Fn(LiveEvent) + 'static,
     status: RwSignal<LiveStatus>,
 ) -> LiveConnection {
@@ -85,7 +87,7 @@ fn open(inner: &Rc<RefCell<Inner>>) {
     };
 
     let mut handlers: Vec<Handler> = Vec::new();
-    for name in ["message", "presence", "joined", "left", "typing"] {
+    for name in LiveEvent::NAMES {
         let weak = Rc::downgrade(inner);
         let handler: Handler = Closure::new(move |event: web_sys::Event| {
             let Some(inner) = weak.upgrade() else { return };

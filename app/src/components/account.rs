@@ -1,13 +1,14 @@
 //! "Change name" and "Log out" for the person in a room.
 
 use crate::api::Logout;
+use domain::HashKey;
 use leptos::prelude::*;
 
 /// Links to pick another username (back to this room) and to end the session.
 #[component]
-pub fn AccountMenu(hash_key: String) -> impl IntoView {
+pub fn AccountMenu(hash_key: HashKey) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
-    let change = format!("/login?next=/chatrooms/{hash_key}/");
+    let change = hash_key.login_path();
     view! {
         <div class="account">
             <a href=change>"Change name"</a>

@@ -2,7 +2,7 @@
 
 use crate::api::{typing, SendMessage};
 use crate::components::form_error::{error_text, FormError};
-use crate::domain::MessageText;
+use domain::{HashKey, MessageText};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -11,7 +11,7 @@ const TYPING_EVERY_MS: f64 = 2000.0;
 
 /// The send form for the room behind `hash_key`.
 #[component]
-pub fn Composer(hash_key: String, send: ServerAction<SendMessage>) -> impl IntoView {
+pub fn Composer(hash_key: HashKey, send: ServerAction<SendMessage>) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     let text = NodeRef::<leptos::html::Textarea>::new();
 
@@ -35,7 +35,7 @@ pub fn Composer(hash_key: String, send: ServerAction<SendMessage>) -> impl IntoV
                 return;
             }
             last_typing.set_value(now);
-            let hash_key = hash_key.clone();
+            let hash_key = hash_key.to_string();
             leptos::task::spawn_local(async move {
                 // Best effort: a lost typing hint is not worth an error message.
                 let _ = typing(hash_key).await;
@@ -61,7 +61,7 @@ pub fn Composer(hash_key: String, send: ServerAction<SendMessage>) -> impl IntoV
 
     view! {
         <ActionForm action=send node_ref=form attr:class="composer">
-            <input type="hidden" name="hash_key" value=hash_key/>
+            <input type="hidden" name="hash_key" value=hash_key.to_string()/>
             <textarea
                 node_ref=text
                 name="content"

@@ -1,8 +1,9 @@
 //! The list of messages, oldest at the top, with the unread divider and the message being sent.
 
 use crate::components::avatar::UserBadge;
-use crate::model::ChatMessage;
 use crate::rich_text::{segments, Segment};
+use domain::model::ChatMessage;
+use domain::MessageId;
 use leptos::html::Ol;
 use leptos::prelude::*;
 
@@ -44,7 +45,7 @@ pub fn MessageList(
     me: String,
     /// The first message that arrived while the tab was hidden.
     #[prop(into)]
-    unread_from: Signal<Option<i64>>,
+    unread_from: Signal<Option<MessageId>>,
     /// The text being sent and not yet acknowledged.
     #[prop(into)]
     pending: Signal<Option<String>>,
@@ -70,7 +71,7 @@ pub fn MessageList(
                 }>
                     <li class="unread-divider" role="separator">"New messages"</li>
                 </Show>
-                <li class="message" class:mine=message.username == me data-id=message.id>
+                <li class="message" class:mine=message.username == me data-id=message.id.0>
                     <span class="meta">
                         <UserBadge name=message.username.clone()/>
                         <time datetime=message.timestamp.clone() title=message.timestamp.clone()>

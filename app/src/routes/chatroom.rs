@@ -10,8 +10,10 @@ use crate::components::{
     share_link::ShareLink,
 };
 use crate::error::AppError;
-use crate::model::{ChatMessage, LiveEvent, RoomView};
 use crate::routes::not_found::NotFound;
+use domain::live::LiveEvent;
+use domain::model::{ChatMessage, RoomView};
+use domain::{HashKey, MessageId};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_params_map};
@@ -29,11 +31,10 @@ pub fn ChatroomPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match room.await {
                     Ok(room) => view! { <Room room/> }.into_any(),
-                    Err(AppError::NotLoggedIn) => {
-                        let next = format!("/chatrooms/{}/", hash_key());
-                        let path = format!("/login?next={}", urlencode(&next));
-                        view! { <Redirect path/> }.into_any()
-                    }
+                    Err(AppError::NotLoggedIn) => match HashKey::parse(&hash_key()) {
+                        Ok(key) => view! { <Redirect path=key.login_path()/> }.into_any(),
+                        Err(_) => view! { <NotFound/> }.into_any(),
+                    },
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(err) => {
                         view! {
@@ -61,23 +62,6 @@ fn title_text(text: &str) -> String {
     } else {
         text.to_owned()
     }
-}
-
-/// Percent-encodes the few characters a local path may contain that a query value may not.
-fn urlencode(path: &str) -> String {
-    path.chars()
-        .map(|c| match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' | '/' => c.to_string(),
-            other => {
-                let mut buf = [0u8; 4];
-                other
-                    .encode_utf8(&mut buf)
-                    .bytes()
-                    .map(|b| format!("%{b:02X}"))
-                    .collect()
-            }
-        })
-        .collect()
 }
 
 /// Adds messages not seen yet (by id), keeping the list ordered; tells whether any was new.
@@ -111,7 +95,7 @@ fn Room(room: RoomView) -> impl IntoView {
     let typing = RwSignal::new(Vec::<String>::new());
     let status = RwSignal::new(LiveStatus::Static);
     let unread = RwSignal::new(0usize);
-    let unread_from = RwSignal::new(None::<i64>);
+    let unread_from = RwSignal::new(None::<MessageId>);
     let has_older = RwSignal::new(has_older);
     let loading_older = RwSignal::new(false);
     let list_ref = NodeRef::<leptos::html::Ol>::new();
@@ -202,14 +186,14 @@ fn Room(room: RoomView) -> impl IntoView {
 
 /// What the live connection updates.
 struct LiveSetup {
-    hash_key: String,
+    hash_key: HashKey,
     me: String,
     messages: RwSignal<Vec<ChatMessage>>,
     online: RwSignal<Vec<String>>,
     typing: RwSignal<Vec<String>>,
     status: RwSignal<LiveStatus>,
     unread: RwSignal<usize>,
-    unread_from: RwSignal<Option<i64>>,
+    unread_from: RwSignal<Option<MessageId>>,
     list_ref: NodeRef<leptos::html::Ol>,
 }
 
@@ -283,9 +267,9 @@ fn start_live(setup: LiveSetup) {
                 }
             }
         };
-        let last_id = move || messages.with_untracked(|l| l.last().map_or(0, |m| m.id));
-        let url = format!("/chatrooms/{hash_key}/events");
-        let connection = live::connect(url, last_id, on_event, status);
+        let last_id =
+            move || messages.with_untracked(|l| l.last().map_or(MessageId::START, |m| m.id));
+        let connection = live::connect(hash_key.events_path(), last_id, on_event, status);
         let keep = StoredValue::new_local(Some(connection));
 
         let sweep = set_interval_with_handle(refresh_typing, Duration::from_millis(1000)).ok();
@@ -330,7 +314,7 @@ fn scroll_to_bottom(list_ref: NodeRef<leptos::html::Ol>) {
 
 /// Near the top of the list, fetches the previous page and keeps what the reader sees in place.
 fn load_older_if_at_top(
-    hash_key: String,
+    hash_key: HashKey,
     messages: RwSignal<Vec<ChatMessage>>,
     has_older: RwSignal<bool>,
     loading: RwSignal<bool>,
@@ -345,7 +329,7 @@ fn load_older_if_at_top(
     };
     loading.set(true);
     leptos::task::spawn_local(async move {
-        match messages_before(hash_key, first).await {
+        match messages_before(hash_key.to_string(), first).await {
             Ok(older) => {
                 has_older.set(older.len() as u64 == HISTORY_PAGE);
                 let before = (el.scroll_height(), el.scroll_top());
@@ -370,8 +354,8 @@ mod tests {
 
     fn msg(id: i64) -> ChatMessage {
         ChatMessage {
-            id,
-            chat_id: 1,
+            id: MessageId(id),
+            chat_id: domain::ChatId(1),
             timestamp: String::new(),
             username: "a".into(),
             content: "x".into(),
@@ -382,7 +366,7 @@ mod tests {
     fn merge_skips_known_ids_and_keeps_order() {
         let mut list = vec![msg(1), msg(3)];
         merge(&mut list, [msg(3), msg(2), msg(4)]);
-        let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
+        let ids: Vec<i64> = list.iter().map(|m| m.id.0).collect();
         assert_eq!(ids, [1, 2, 3, 4]);
     }
 
@@ -393,11 +377,5 @@ mod tests {
             title_text("</title><script>x</script> & co"),
             "&lt;/title&gt;&lt;script&gt;x&lt;/script&gt; &amp; co"
         );
-    }
-
-    #[test]
-    fn next_is_encoded_for_the_query() {
-        assert_eq!(urlencode("/chatrooms/ab-_C/"), "/chatrooms/ab-_C/");
-        assert_eq!(urlencode("/a?b=c&d"), "/a%3Fb%3Dc%26d");
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::api::{recent_rooms, CreateRoom};
 use crate::components::form_error::{error_text, FormError};
-use crate::domain::RoomName;
+use domain::RoomName;
 use leptos::prelude::*;
 
 /// The home page with the create-chatroom form.
@@ -45,7 +45,13 @@ pub fn HomePage() -> impl IntoView {
                                 <ul>
                                     {rooms
                                         .into_iter()
-                                        .map(|room| view! { <li><a href=room.path>{room.name}</a></li> })
+                                        .map(|room| {
+                                            view! {
+                                                <li>
+                                                    <a href=room.hash_key.room_path()>{room.name}</a>
+                                                </li>
+                                            }
+                                        })
                                         .collect_view()}
                                 </ul>
                             </section>

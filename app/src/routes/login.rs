@@ -2,8 +2,8 @@
 
 use crate::api::Login;
 use crate::components::form_error::{error_text, FormError};
-use crate::domain::{Passphrase, Username};
-use crate::policy::{RELEASE_DAYS_WITHOUT_PASSPHRASE, SESSION_IDLE_DAYS};
+use domain::policy::{RELEASE_DAYS_WITHOUT_PASSPHRASE, SESSION_IDLE_DAYS};
+use domain::{Passphrase, Username};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

@@ -1,19 +1,18 @@
 //! Reading the current request inside a server function or a server-rendered page.
 
-use super::entities::session;
-use super::rate_limit::{Action, Actor};
-use super::sessions;
-use super::state::AppState;
 use crate::error::AppError;
 use axum::extract::ConnectInfo;
+use backend::identity::sessions::Session;
+use backend::rate_limit::{Action, Actor};
+use backend::Services;
 use http::request::Parts;
 use leptos::prelude::use_context;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// The shared state, provided to every route and server function by the server.
-pub fn app_state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from context");
+/// The shared services, provided to every route and server function by the server.
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or_else(|| {
+        tracing::error!("Services missing from context");
         AppError::Internal
     })
 }
@@ -26,31 +25,31 @@ fn request_parts() -> Result<Parts, AppError> {
 }
 
 /// The visitor's live session, if the browser has one.
-pub async fn session_if_any(state: &AppState) -> Result<Option<session::Model>, AppError> {
+pub async fn session_if_any(services: &Services) -> Result<Option<Session>, AppError> {
     let parts = request_parts()?;
-    Ok(sessions::from_headers(&state.db, state.cookies, &parts.headers).await?)
+    Ok(services.session(&parts.headers).await?)
 }
 
 /// The visitor's session, or `NotLoggedIn`.
-pub async fn current_session(state: &AppState) -> Result<session::Model, AppError> {
-    session_if_any(state).await?.ok_or(AppError::NotLoggedIn)
+pub async fn current_session(services: &Services) -> Result<Session, AppError> {
+    session_if_any(services).await?.ok_or(AppError::NotLoggedIn)
 }
 
 /// The session token the visitor's browser sent, if any.
-pub fn current_token(state: &AppState) -> Result<Option<String>, AppError> {
+pub fn current_token(services: &Services) -> Result<Option<String>, AppError> {
     let parts = request_parts()?;
-    Ok(state
+    Ok(services
         .cookies
         .token_from_headers(&parts.headers)
         .map(str::to_owned))
 }
 
 /// Sets (or, with `None`, clears) the session cookie on the response.
-pub fn set_session_cookie(state: &AppState, token: Option<&str>) -> Result<(), AppError> {
+pub fn set_session_cookie(services: &Services, token: Option<&str>) -> Result<(), AppError> {
     let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
     let value = match token {
-        Some(token) => state.cookies.set_value(token),
-        None => state.cookies.clear_value(),
+        Some(token) => services.cookies.set_value(token),
+        None => services.cookies.clear_value(),
     };
     let cookie = http::HeaderValue::from_str(&value).map_err(|_| AppError::Internal)?;
     response.append_header(http::header::SET_COOKIE, cookie);
@@ -79,9 +78,9 @@ pub fn public_origin() -> Result<String, AppError> {
 
 /// The address the request came from: the peer, or behind a trusted proxy the last hop it
 /// recorded in `X-Forwarded-For` (earlier entries are whatever the client claimed).
-pub fn client_ip(state: &AppState) -> Result<IpAddr, AppError> {
+pub fn client_ip(services: &Services) -> Result<IpAddr, AppError> {
     let parts = request_parts()?;
-    Ok(client_ip_of(&parts, state.trusted_proxy))
+    Ok(client_ip_of(&parts, services.trusted_proxy))
 }
 
 /// [`client_ip`] of the given request parts.
@@ -112,13 +111,13 @@ fn client_ip_of(parts: &Parts, trusted_proxy: bool) -> IpAddr {
 
 /// Spends one `action` from the client address's budget and, if given, the session's.
 pub fn rate_limit(
-    state: &AppState,
+    services: &Services,
     action: Action,
     session_id: Option<i32>,
 ) -> Result<(), AppError> {
-    let mut actors = vec![Actor::ip(client_ip(state)?)];
+    let mut actors = vec![Actor::ip(client_ip(services)?)];
     actors.extend(session_id.map(Actor::Session));
-    state.limiter.check(action, &actors).map_err(|limited| {
+    services.limiter.check(action, &actors).map_err(|limited| {
         tracing::info!(
             ?action,
             retry_after = limited.retry_after_secs,

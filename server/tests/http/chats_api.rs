@@ -1,4 +1,5 @@
-//! `GET /chats/<id>/`: the spec's message data, paged with `after` and `limit`.
+//! `GET /chats/<id>/`: the message data of a chat (`docs/functional-spec.md`), paged with
+//! `after` and `limit`.
 
 use crate::support::spawn_app;
 use reqwest::StatusCode;
@@ -32,7 +33,7 @@ async fn get_json(app: &crate::support::TestApp, cookie: &str, path: &str) -> (S
 }
 
 #[tokio::test]
-async fn returns_the_spec_fields_oldest_first() {
+async fn returns_the_message_fields_oldest_first() {
     let (app, id, cookie) = chat_with_messages(3).await;
     let (status, body) = get_json(&app, &cookie, &format!("/chats/{id}/")).await;
     assert_eq!(status, StatusCode::OK);

@@ -1,7 +1,7 @@
 //! Claimed usernames, passphrases, and sessions that expire: nobody can pass as someone else.
 
 use crate::support::{spawn_app, TestApp};
-use app::server::entities::{session, username_claim};
+use backend::store::entities::{session, username_claim};
 use chrono::{TimeDelta, Utc};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -144,7 +144,7 @@ async fn idle_sessions_expire() {
         StatusCode::OK
     );
 
-    age_everything(&app, app::policy::SESSION_IDLE_DAYS + 1).await;
+    age_everything(&app, domain::policy::SESSION_IDLE_DAYS + 1).await;
     let res = app.get_page(&room, Some(&erin)).await;
     assert_eq!(res.status(), StatusCode::FOUND, "sent to the login page");
     let res = app
@@ -191,7 +191,7 @@ async fn an_unused_name_without_passphrase_is_released() {
     let key = app.create_room("Old haunt").await;
     let res = login_as(&app, "hank", "hank's passphrase", None).await;
     assert_eq!(res.status(), StatusCode::OK);
-    age_everything(&app, app::policy::RELEASE_DAYS_WITHOUT_PASSPHRASE + 1).await;
+    age_everything(&app, domain::policy::RELEASE_DAYS_WITHOUT_PASSPHRASE + 1).await;
 
     // The passphrase-less name is free again; the old browser lost it.
     let res = login_as(&app, "Gina", "", None).await;
@@ -223,8 +223,8 @@ async fn the_sweep_ends_idle_sessions_and_releases_unused_names() {
     app.login("ivy").await;
     let res = login_as(&app, "jack", "jack's passphrase", None).await;
     assert_eq!(res.status(), StatusCode::OK);
-    age_everything(&app, app::policy::RELEASE_DAYS_WITHOUT_PASSPHRASE + 1).await;
-    app::server::expiry::sweep(&app.db().await).await;
+    age_everything(&app, domain::policy::RELEASE_DAYS_WITHOUT_PASSPHRASE + 1).await;
+    backend::expiry::sweep(&app.db().await).await;
     assert_eq!(app.count("session").await, 0);
     let kept: Vec<String> = username_claim::Entity::find()
         .all(&app.db().await)

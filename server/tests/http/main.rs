@@ -5,7 +5,6 @@
 mod chats_api;
 mod cluster;
 mod hardening;
-mod hostile;
 mod identity;
 mod live;
 mod pages;

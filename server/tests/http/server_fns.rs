@@ -1,7 +1,7 @@
 //! The server functions, called as the hydrated app does and as plain forms (JavaScript off).
 
 use crate::support::{location, session_cookie, spawn_app};
-use app::model::ChatMessage;
+use domain::model::ChatMessage;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -119,14 +119,14 @@ async fn login_sets_a_safe_cookie_and_returns_to_a_local_next() {
     let raw = token.trim_start_matches("chat_session=");
     let db = app.db().await;
     let stored: Vec<String> =
-        <app::server::entities::session::Entity as sea_orm::EntityTrait>::find()
+        <backend::store::entities::session::Entity as sea_orm::EntityTrait>::find()
             .all(&db)
             .await
             .unwrap()
             .into_iter()
             .map(|s| s.token)
             .collect();
-    assert_eq!(stored, [app::server::sessions::token_digest(raw)]);
+    assert_eq!(stored, [backend::identity::sessions::token_digest(raw)]);
     assert_ne!(stored[0], raw);
 }
 

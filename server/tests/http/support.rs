@@ -1,8 +1,8 @@
 //! `spawn_app()`: the real server on 127.0.0.1:0 with its own fresh database.
 
 use crate::test_db::TestDatabase;
-use app::server::sessions::CookiePolicy;
-use app::server::state::Settings;
+use backend::identity::cookies::CookiePolicy;
+use backend::Settings;
 use leptos::prelude::LeptosOptions;
 use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -43,7 +43,7 @@ impl Drop for Server {
 /// address far faster than people do; `rate_limits.rs` tests the limits themselves).
 fn test_settings() -> Settings {
     Settings {
-        room_buffer: app::server::hub::DEFAULT_ROOM_BUFFER,
+        room_buffer: backend::live::hub::DEFAULT_ROOM_BUFFER,
         cookies: CookiePolicy::default(),
         rate_limits: false,
         trusted_proxy: false,
@@ -83,7 +83,31 @@ pub async fn spawn_limited_app(trusted_proxy: bool) -> TestApp {
     .await
 }
 
+/// Whether `TEST_LOG=1` asks for the servers' logs (shown for failing tests only: the test
+/// harness captures a test's output and prints it when the test fails).
+fn logs_wanted() -> bool {
+    matches!(std::env::var("TEST_LOG").as_deref(), Ok("1") | Ok("true"))
+}
+
+/// With `TEST_LOG=1`, sends in-process servers' logs (`RUST_LOG`, default `info,sqlx=warn`)
+/// to the test's captured output.
+fn init_logs() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    if !logs_wanted() {
+        return;
+    }
+    INIT.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 async fn spawn(settings: Settings) -> TestApp {
+    init_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let database = TestDatabase::fresh(dir.path()).await;
     let db_url = database.url.clone();
@@ -133,18 +157,26 @@ pub async fn spawn_process(database_url: &str, env: &[(&str, &str)]) -> TestApp 
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    command
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_OUTPUT_NAME", "chat")
         .env("LEPTOS_SITE_ROOT", dir.path())
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_ENV", "PROD")
-        .env("RUST_LOG", "warn")
         .env("RATE_LIMITS", "false")
-        .envs(env.iter().copied())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start the server binary");
+        .envs(env.iter().copied());
+    if logs_wanted() {
+        // A process of its own: its log goes straight to the terminal (run the failing test
+        // alone to read it), filtered by the caller's RUST_LOG if set.
+        let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info,sqlx=warn".to_owned());
+        command.env("RUST_LOG", filter);
+    } else {
+        command
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null());
+    }
+    let child = command.spawn().expect("start the server binary");
     let app = TestApp {
         base: format!("http://127.0.0.1:{port}"),
         client: Client::builder()
@@ -437,9 +469,10 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), StatusCode::OK, "send failed");
-        res.json::<app::model::ChatMessage>()
+        res.json::<domain::model::ChatMessage>()
             .await
             .expect("message")
             .id
+            .0
     }
 }

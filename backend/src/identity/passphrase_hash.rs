@@ -2,9 +2,9 @@
 //! recommended cost: 19 MiB, 2 passes). Hashing takes tens of milliseconds on purpose, so it
 //! runs on the blocking pool, never on the async workers.
 
-use crate::domain::Passphrase;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use domain::Passphrase;
 use rand::RngCore;
 
 /// Why a passphrase could not be hashed (never expected; reported as an internal error).

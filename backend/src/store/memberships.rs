@@ -2,18 +2,23 @@
 //! (`/chats/<id>/`); ids are sequential, the share link's key is what keeps a room private.
 
 use super::entities::{chat, membership};
-use crate::model::RecentRoom;
+use domain::model::RecentRoom;
+use domain::{ChatId, HashKey};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
 /// Notes that `session_id` opened `chat_id` (again): its place in "recent rooms" moves up.
-pub async fn record(db: &impl ConnectionTrait, session_id: i32, chat_id: i32) -> Result<(), DbErr> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    session_id: i32,
+    chat_id: ChatId,
+) -> Result<(), crate::Error> {
     let row = membership::ActiveModel {
         session_id: Set(session_id),
-        chat_id: Set(chat_id),
+        chat_id: Set(chat_id.0),
         joined_at: Set(chrono::Utc::now()),
         ..Default::default()
     };
@@ -32,18 +37,18 @@ pub async fn record(db: &impl ConnectionTrait, session_id: i32, chat_id: i32) ->
 pub async fn is_member(
     db: &impl ConnectionTrait,
     session_id: i32,
-    chat_id: i32,
-) -> Result<bool, DbErr> {
+    chat_id: ChatId,
+) -> Result<bool, crate::Error> {
     Ok(membership::Entity::find()
         .filter(membership::Column::SessionId.eq(session_id))
-        .filter(membership::Column::ChatId.eq(chat_id))
+        .filter(membership::Column::ChatId.eq(chat_id.0))
         .count(db)
         .await?
         > 0)
 }
 
 /// Hands the rooms of one session to another (a rename keeps "recent rooms").
-pub async fn move_all(db: &impl ConnectionTrait, from: i32, to: i32) -> Result<(), DbErr> {
+pub async fn move_all(db: &impl ConnectionTrait, from: i32, to: i32) -> Result<(), crate::Error> {
     membership::Entity::update_many()
         .col_expr(
             membership::Column::SessionId,
@@ -60,7 +65,7 @@ pub async fn recent(
     db: &impl ConnectionTrait,
     session_id: i32,
     limit: u64,
-) -> Result<Vec<RecentRoom>, DbErr> {
+) -> Result<Vec<RecentRoom>, crate::Error> {
     let rows = membership::Entity::find()
         .filter(membership::Column::SessionId.eq(session_id))
         .order_by_desc(membership::Column::JoinedAt)
@@ -71,9 +76,11 @@ pub async fn recent(
     Ok(rows
         .into_iter()
         .filter_map(|(_, chat)| chat)
-        .map(|chat| RecentRoom {
-            name: chat.name,
-            path: format!("/chatrooms/{}/", chat.hash_key),
+        .filter_map(|chat| {
+            Some(RecentRoom {
+                hash_key: HashKey::parse(&chat.hash_key).ok()?,
+                name: chat.name,
+            })
         })
         .collect())
 }

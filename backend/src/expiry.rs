@@ -1,7 +1,7 @@
 //! Ends idle sessions and releases unused names on a timer, so the stated periods hold even for
 //! names nobody tries to take.
 
-use super::{claims, sessions};
+use crate::identity::{claims, sessions};
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
 use tokio::sync::watch;

@@ -1,19 +1,21 @@
-//! A membership: this session opened this chat through its link (and may read it by id).
+//! A message: who said what, when, in which chat.
 
 use sea_orm::entity::prelude::*;
 
-/// One row of `membership`.
+/// One row of `message`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "membership")]
+#[sea_orm(table_name = "message")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
-    pub session_id: i32,
-    pub chat_id: i32,
-    pub joined_at: DateTimeUtc,
+    pub id: i64,
+    pub chat_id: i64,
+    pub timestamp: DateTimeUtc,
+    pub username: String,
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
 }
 
-/// A membership ties one session to one chat.
+/// A message belongs to one chat.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -23,13 +25,6 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Chat,
-    #[sea_orm(
-        belongs_to = "super::session::Entity",
-        from = "Column::SessionId",
-        to = "super::session::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Session,
 }
 
 impl Related<super::chat::Entity> for Entity {

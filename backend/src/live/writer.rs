@@ -8,11 +8,13 @@
 //! instance at commit; each instance's `cluster` listener then reads the rows and publishes them.
 
 use super::cluster;
-use super::entities::{chat, message};
+use super::fanout::Fanout;
 use super::hub::Hub;
-use crate::domain::{MessageText, Username};
-use crate::error::AppError;
-use crate::model::ChatMessage;
+use crate::identity::sessions::Session;
+use crate::store::entities::{chat, message};
+use crate::store::rooms::to_dto;
+use domain::model::ChatMessage;
+use domain::{ChatId, MessageText};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -26,19 +28,10 @@ const MAX_BATCH: usize = 256;
 const QUEUE: usize = 4096;
 
 struct Job {
-    chat_id: i32,
+    chat_id: ChatId,
     username: String,
     content: String,
     reply: oneshot::Sender<Result<ChatMessage, DbErr>>,
-}
-
-/// How stored messages reach live listeners: the fan-out transport.
-#[derive(Clone, Debug)]
-pub enum Fanout {
-    /// This process is the only instance: publish on its hub after the commit.
-    InProcess(Arc<Hub>),
-    /// Several instances share the database: notify them all (this one too) at commit.
-    Postgres,
 }
 
 /// Handle to the writer task; cheap to clone.
@@ -48,48 +41,45 @@ pub struct MessageWriter {
 }
 
 impl MessageWriter {
-    /// Starts the writer task on the current tokio runtime.
-    pub fn spawn(db: DatabaseConnection, fanout: Fanout) -> Self {
+    /// Starts the writer task on the current tokio runtime; with [`Fanout::InProcess`] it
+    /// publishes what it stored on `hub`.
+    pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>, fanout: Fanout) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, fanout, rx));
+        tokio::spawn(run(db, hub, fanout, rx));
         Self { tx }
     }
 
-    /// Stores a message and returns it once it is committed (and published).
+    /// Stores a message by `author` and returns it once it is committed (and published).
     pub async fn send(
         &self,
-        chat_id: i32,
-        username: &Username,
+        chat_id: ChatId,
+        author: &Session,
         text: &MessageText,
-    ) -> Result<ChatMessage, AppError> {
+    ) -> Result<ChatMessage, crate::Error> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             chat_id,
-            username: username.as_str().to_owned(),
+            username: author.name.clone(),
             content: text.as_str().to_owned(),
             reply,
         };
         if self.tx.send(job).await.is_err() {
-            tracing::error!("message writer is gone");
-            return Err(AppError::Internal);
+            return Err(crate::Error::TaskGone("the message writer"));
         }
         match answer.await {
             Ok(result) => Ok(result?),
-            Err(_) => {
-                tracing::error!("message writer dropped a reply");
-                Err(AppError::Internal)
-            }
+            Err(_) => Err(crate::Error::TaskGone("the message writer")),
         }
     }
 }
 
-async fn run(db: DatabaseConnection, fanout: Fanout, mut rx: mpsc::Receiver<Job>) {
+async fn run(db: DatabaseConnection, hub: Arc<Hub>, fanout: Fanout, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         match store(&db, &batch, &fanout).await {
             Ok(stored) => {
                 for (job, message) in batch.drain(..).zip(stored) {
-                    if let Fanout::InProcess(hub) = &fanout {
+                    if !fanout.is_shared() {
                         hub.publish_message(&message);
                     }
                     let _ = job.reply.send(Ok(message));
@@ -112,8 +102,8 @@ async fn store(
 ) -> Result<Vec<ChatMessage>, DbErr> {
     let txn = db.begin().await?;
     // Several instances: the batch's chats, sorted (the order rows are locked in: no deadlocks).
-    let shared_chats = matches!(fanout, Fanout::Postgres).then(|| {
-        let mut chats: Vec<i32> = batch.iter().map(|job| job.chat_id).collect();
+    let shared_chats = fanout.is_shared().then(|| {
+        let mut chats: Vec<ChatId> = batch.iter().map(|job| job.chat_id).collect();
         chats.sort_unstable();
         chats.dedup();
         chats
@@ -124,17 +114,17 @@ async fn store(
         chat::Entity::find()
             .select_only()
             .column(chat::Column::Id)
-            .filter(chat::Column::Id.is_in(chats.clone()))
+            .filter(chat::Column::Id.is_in(chats.iter().map(|id| id.0)))
             .order_by_asc(chat::Column::Id)
             .lock_exclusive()
-            .into_tuple::<i32>()
+            .into_tuple::<i64>()
             .all(&txn)
             .await?;
     }
     let mut stored = Vec::with_capacity(batch.len());
     for job in batch {
         let row = message::ActiveModel {
-            chat_id: Set(job.chat_id),
+            chat_id: Set(job.chat_id.0),
             timestamp: Set(chrono::Utc::now()),
             username: Set(job.username.clone()),
             content: Set(job.content.clone()),
@@ -142,14 +132,11 @@ async fn store(
         }
         .insert(&txn)
         .await?;
-        stored.push(super::rooms::to_dto(row));
+        stored.push(to_dto(row));
     }
     if let Some(chats) = shared_chats {
         for chat_id in chats {
-            let ids = stored
-                .iter()
-                .filter(|m| m.chat_id == i64::from(chat_id))
-                .map(|m| m.id);
+            let ids = stored.iter().filter(|m| m.chat_id == chat_id).map(|m| m.id);
             if let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) {
                 cluster::notify_messages(&txn, chat_id, first, last).await?;
             }

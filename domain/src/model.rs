@@ -1,14 +1,17 @@
-//! Plain serde types that cross the wire between server and browser.
+//! Plain serde types that cross the wire between server and browser (and the JSON API).
 
+use crate::ids::{ChatId, MessageId};
+use crate::input::HashKey;
 use serde::{Deserialize, Serialize};
 
-/// One message as the browser and the JSON API see it (the spec's Message fields).
+/// One message as the browser and the JSON API see it (the Message model of
+/// `docs/functional-spec.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     /// Database id; orders everything and serves as the paging cursor.
-    pub id: i64,
+    pub id: MessageId,
     /// The chat this message belongs to.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// When the server stored it, RFC 3339 in UTC.
     pub timestamp: String,
     /// Who sent it.
@@ -28,11 +31,11 @@ impl ChatMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomView {
     /// The chat's database id.
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     /// Display name.
     pub name: String,
     /// The random key in the share link.
-    pub hash_key: String,
+    pub hash_key: HashKey,
     /// The full share link, built from the address the visitor used.
     pub share_url: String,
     /// The username of the visitor's session.
@@ -45,41 +48,11 @@ pub struct RoomView {
     pub online: Vec<String>,
 }
 
-/// What the live stream of a room carries (the SSE event name matches the `type` tag).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum LiveEvent {
-    /// A stored message.
-    Message(ChatMessage),
-    /// Who has the room open now (sorted usernames); sent when a stream starts or resyncs.
-    Presence {
-        /// The chat.
-        chat_id: i64,
-        /// Usernames online.
-        online: Vec<String>,
-    },
-    /// Someone opened the room (their first tab).
-    Joined {
-        /// Who.
-        username: String,
-    },
-    /// Someone closed the room (their last tab).
-    Left {
-        /// Who.
-        username: String,
-    },
-    /// Someone is typing.
-    Typing {
-        /// Who.
-        username: String,
-    },
-}
-
 /// A room the visitor opened before, for the home page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecentRoom {
     /// Display name.
     pub name: String,
-    /// `/chatrooms/<hash_key>/`.
-    pub path: String,
+    /// The key of its link.
+    pub hash_key: HashKey,
 }

@@ -11,15 +11,19 @@
 //! re-read the database from the last message it sent: nothing committed meanwhile is missed.
 //! Presence is re-announced on reconnect; an instance silent for [`SILENT_AFTER`] is
 //! considered gone and its users leave.
+//!
+//! The bookkeeping of who is where ([`remote_presence`]) lives here, in the listening task; the
+//! hub only learns whether a person is present elsewhere, and reports its own changes to the
+//! [`Announcer`].
 
-use super::entities::message;
-use super::hub::{Announcement, Hub};
-use super::rooms::to_dto;
+mod remote_presence;
+
+use super::hub::{Hub, PresenceObserver};
+use crate::store::rooms;
+use domain::{ChatId, MessageId};
+use remote_presence::RemotePresence;
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Statement,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,16 +47,20 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 enum Notice {
     /// Messages with ids `a..=b` of chat `c` were committed.
     #[serde(rename = "m")]
-    Messages { c: i32, a: i64, b: i64 },
+    Messages {
+        c: ChatId,
+        a: MessageId,
+        b: MessageId,
+    },
     /// `u` opened a first live connection to chat `c` on instance `i`.
     #[serde(rename = "j")]
-    Joined { i: u64, c: i32, u: String },
+    Joined { i: u64, c: ChatId, u: String },
     /// `u` closed the last live connection to chat `c` on instance `i`.
     #[serde(rename = "l")]
-    Left { i: u64, c: i32, u: String },
+    Left { i: u64, c: ChatId, u: String },
     /// `u` is typing in chat `c` (on instance `i`).
     #[serde(rename = "y")]
-    Typing { i: u64, c: i32, u: String },
+    Typing { i: u64, c: ChatId, u: String },
     /// Instance `i` (re)connected: everyone re-announces who is online with them.
     #[serde(rename = "h")]
     Hello { i: u64 },
@@ -68,9 +76,9 @@ enum Notice {
 /// delivers it to every listening instance when (and only if) the transaction commits.
 pub async fn notify_messages(
     txn: &impl ConnectionTrait,
-    chat_id: i32,
-    first: i64,
-    last: i64,
+    chat_id: ChatId,
+    first: MessageId,
+    last: MessageId,
 ) -> Result<(), DbErr> {
     notify(
         txn,
@@ -94,12 +102,60 @@ async fn notify(db: &impl ConnectionTrait, notice: &Notice) -> Result<(), DbErr>
     Ok(())
 }
 
+/// What this instance tells the other instances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Announcement {
+    /// `username` opened a first live connection to `chat_id` here.
+    Joined { chat_id: ChatId, username: String },
+    /// `username` closed the last live connection to `chat_id` here.
+    Left { chat_id: ChatId, username: String },
+    /// `username` is typing in `chat_id`.
+    Typing { chat_id: ChatId, username: String },
+}
+
+/// Queues this instance's presence changes and typing for the other instances.
+#[derive(Debug, Clone)]
+pub struct Announcer {
+    outbox: mpsc::Sender<Announcement>,
+}
+
+impl Announcer {
+    fn queue(&self, announcement: Announcement) {
+        // Full only while the database is unreachable: presence is re-announced in full after
+        // reconnecting, and a lost typing hint does not matter.
+        if self.outbox.try_send(announcement).is_err() {
+            tracing::debug!("announcement dropped: the other instances are unreachable");
+        }
+    }
+
+    /// Tells the other instances that `username` is typing in `chat_id`.
+    pub fn typing(&self, chat_id: ChatId, username: &str) {
+        self.queue(Announcement::Typing {
+            chat_id,
+            username: username.to_owned(),
+        });
+    }
+}
+
+impl PresenceObserver for Announcer {
+    fn presence_changed(&self, chat_id: ChatId, username: &str, here: bool) {
+        let username = username.to_owned();
+        self.queue(if here {
+            Announcement::Joined { chat_id, username }
+        } else {
+            Announcement::Left { chat_id, username }
+        });
+    }
+}
+
 /// Starts the cluster tasks: the listener (with reconnect and catch-up) and the announcer
-/// (presence, typing, heartbeat). Both stop when `shutdown` turns true.
-pub fn start(db: DatabaseConnection, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) {
+/// (presence, typing, heartbeat); both stop when `shutdown` turns true. Returns the handle that
+/// announces typing; presence changes reach it from the hub.
+pub fn start(db: DatabaseConnection, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) -> Announcer {
     let instance = rand::random::<u64>();
     let (outbox, announcements) = mpsc::channel(ANNOUNCE_QUEUE);
-    hub.announce_to(outbox);
+    let announcer = Announcer { outbox };
+    hub.observe_presence(Arc::new(announcer.clone()));
     tracing::info!(instance, "live delivery across instances via PostgreSQL");
     tokio::spawn(announce(
         instance,
@@ -108,6 +164,7 @@ pub fn start(db: DatabaseConnection, hub: Arc<Hub>, shutdown: watch::Receiver<bo
         shutdown.clone(),
     ));
     tokio::spawn(listen(instance, db, hub, shutdown));
+    announcer
 }
 
 /// Sends this instance's presence changes and typing, and a heartbeat.
@@ -147,8 +204,8 @@ async fn listen(
 ) {
     let mut backoff = Duration::from_millis(100);
     let mut first = true;
-    // Other instances and when we last heard from them (kept across reconnections).
-    let mut last_heard: HashMap<u64, Instant> = HashMap::new();
+    // What the other instances told us, kept across reconnections.
+    let mut others = Others::default();
     loop {
         let session = async {
             // A connection of the pool, kept for listening (the pool replaces it if it dies).
@@ -160,13 +217,16 @@ async fn listen(
                 hub.resync_all();
                 // Silence while we were away was ours, not theirs.
                 let now = Instant::now();
-                last_heard.values_mut().for_each(|heard| *heard = now);
+                others
+                    .last_heard
+                    .values_mut()
+                    .for_each(|heard| *heard = now);
             }
             // Others re-announce who is online with them; we do the same for them.
             notify(&db, &Notice::Hello { i: instance }).await?;
             reannounce(instance, &db, &hub).await?;
             backoff = Duration::from_millis(100);
-            receive(instance, &mut listener, &db, &hub, &mut last_heard).await
+            receive(instance, &mut listener, &db, &hub, &mut others).await
         };
         let result = tokio::select! {
             result = session => result,
@@ -191,8 +251,54 @@ enum ListenError {
     Sqlx(#[from] sea_orm::sqlx::Error),
     #[error(transparent)]
     Db(#[from] DbErr),
+    #[error(transparent)]
+    Store(#[from] crate::Error),
     #[error("the connection was lost")]
     Lost,
+}
+
+/// What the listening task knows of the other instances.
+#[derive(Debug, Default)]
+struct Others {
+    /// When each was last heard from.
+    last_heard: HashMap<u64, Instant>,
+    /// Who is in which room through them.
+    presence: RemotePresence,
+}
+
+impl Others {
+    fn heard(&mut self, instance: u64) {
+        self.last_heard.insert(instance, Instant::now());
+    }
+
+    fn report(&mut self, hub: &Hub, instance: u64, chat_id: ChatId, username: &str, present: bool) {
+        self.heard(instance);
+        if self.presence.report(instance, chat_id, username, present) {
+            hub.set_present_elsewhere(chat_id, username, present);
+        }
+    }
+
+    fn forget(&mut self, hub: &Hub, instance: u64) {
+        self.last_heard.remove(&instance);
+        for (chat_id, username) in self.presence.forget(instance) {
+            hub.set_present_elsewhere(chat_id, &username, false);
+        }
+    }
+
+    /// Forgets the instances not heard from for [`SILENT_AFTER`].
+    fn forget_silent(&mut self, hub: &Hub) {
+        let now = Instant::now();
+        let silent: Vec<u64> = self
+            .last_heard
+            .iter()
+            .filter(|(_, heard)| now.duration_since(**heard) >= SILENT_AFTER)
+            .map(|(instance, _)| *instance)
+            .collect();
+        for instance in silent {
+            tracing::info!(instance, "instance went silent");
+            self.forget(hub, instance);
+        }
+    }
 }
 
 /// Handles notices until the connection fails.
@@ -201,22 +307,14 @@ async fn receive(
     listener: &mut PgListener,
     db: &DatabaseConnection,
     hub: &Hub,
-    last_heard: &mut HashMap<u64, Instant>,
+    others: &mut Others,
 ) -> Result<(), ListenError> {
     let mut sweep = tokio::time::interval(HEARTBEAT);
     loop {
         let notification = tokio::select! {
             received = listener.try_recv() => received?.ok_or(ListenError::Lost)?,
             _ = sweep.tick() => {
-                let now = Instant::now();
-                last_heard.retain(|other, heard| {
-                    let alive = now.duration_since(*heard) < SILENT_AFTER;
-                    if !alive {
-                        tracing::info!(instance = other, "instance went silent");
-                        hub.forget_instance(*other);
-                    }
-                    alive
-                });
+                others.forget_silent(hub);
                 continue;
             }
         };
@@ -236,29 +334,18 @@ async fn receive(
             | Notice::Alive { i }
             | Notice::Bye { i }
                 if i == instance => {}
-            Notice::Joined { i, c, u } => {
-                last_heard.insert(i, Instant::now());
-                hub.remote_presence(i, c, &u, true);
-            }
-            Notice::Left { i, c, u } => {
-                last_heard.insert(i, Instant::now());
-                hub.remote_presence(i, c, &u, false);
-            }
+            Notice::Joined { i, c, u } => others.report(hub, i, c, &u, true),
+            Notice::Left { i, c, u } => others.report(hub, i, c, &u, false),
             Notice::Typing { i, c, u } => {
-                last_heard.insert(i, Instant::now());
-                hub.publish_remote_typing(c, &u);
+                others.heard(i);
+                hub.publish_typing(c, &u);
             }
             Notice::Hello { i } => {
-                last_heard.insert(i, Instant::now());
+                others.heard(i);
                 reannounce(instance, db, hub).await?;
             }
-            Notice::Alive { i } => {
-                last_heard.insert(i, Instant::now());
-            }
-            Notice::Bye { i } => {
-                last_heard.remove(&i);
-                hub.forget_instance(i);
-            }
+            Notice::Alive { i } => others.heard(i),
+            Notice::Bye { i } => others.forget(hub, i),
         }
     }
 }
@@ -283,21 +370,15 @@ async fn reannounce(instance: u64, db: &DatabaseConnection, hub: &Hub) -> Result
 async fn publish_range(
     db: &DatabaseConnection,
     hub: &Hub,
-    chat_id: i32,
-    first: i64,
-    last: i64,
-) -> Result<(), DbErr> {
+    chat_id: ChatId,
+    first: MessageId,
+    last: MessageId,
+) -> Result<(), crate::Error> {
     if !hub.has_listeners(chat_id) {
         return Ok(());
     }
-    let rows = message::Entity::find()
-        .filter(message::Column::ChatId.eq(chat_id))
-        .filter(message::Column::Id.between(first, last))
-        .order_by_asc(message::Column::Id)
-        .all(db)
-        .await?;
-    for row in rows {
-        hub.publish_message(&to_dto(row));
+    for message in rooms::messages_between(db, chat_id, first, last).await? {
+        hub.publish_message(&message);
     }
     Ok(())
 }
@@ -308,14 +389,18 @@ mod tests {
 
     #[test]
     fn notices_are_small_json() {
-        let notice = Notice::Messages { c: 7, a: 41, b: 42 };
+        let notice = Notice::Messages {
+            c: ChatId(7),
+            a: MessageId(41),
+            b: MessageId(42),
+        };
         let json = serde_json::to_string(&notice).unwrap();
         assert_eq!(json, r#"{"t":"m","c":7,"a":41,"b":42}"#);
         assert_eq!(serde_json::from_str::<Notice>(&json).unwrap(), notice);
         let longest = Notice::Typing {
             i: u64::MAX,
-            c: i32::MAX,
-            u: "界".repeat(crate::domain::Username::MAX_CHARS),
+            c: ChatId(i64::MAX),
+            u: "界".repeat(domain::Username::MAX_CHARS),
         };
         assert!(serde_json::to_string(&longest).unwrap().len() < 8000);
     }

@@ -3,7 +3,7 @@
 //! ligatures), look-alike letters from other scripts (UTS #39 confusable skeleton: Cyrillic `а`
 //! is Latin `a`, `rn` is `m`, `0` is `O`), invisible characters and runs of spaces.
 
-use crate::domain::Username;
+use domain::Username;
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::confusable_detection::skeleton;
 

@@ -1,27 +1,26 @@
 //! Unguessable identifiers from the operating system's CSPRNG (through `rand`'s thread RNG,
 //! a ChaCha CSPRNG seeded and periodically reseeded from the OS).
 
-use crate::domain::{HashKey, URL_SAFE_ALPHABET};
-use rand::Rng;
+use domain::input::URL_SAFE_ALPHABET;
+use domain::HashKey;
+use rand::{Rng, RngCore};
 
 /// Symbols in a session token: 43 × 6 = 258 random bits.
 pub const TOKEN_LEN: usize = 43;
 
-fn url_safe_symbols(len: usize) -> String {
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from(URL_SAFE_ALPHABET[rng.random_range(0..URL_SAFE_ALPHABET.len())]))
-        .collect()
-}
-
 /// A fresh share-link key (96 random bits).
 pub fn new_hash_key() -> HashKey {
-    HashKey::from_generated(url_safe_symbols(HashKey::LEN))
+    let mut bytes = [0_u8; HashKey::LEN];
+    rand::rng().fill_bytes(&mut bytes);
+    HashKey::from_random_bytes(bytes)
 }
 
 /// A fresh session token (258 random bits).
 pub fn new_session_token() -> String {
-    url_safe_symbols(TOKEN_LEN)
+    let mut rng = rand::rng();
+    (0..TOKEN_LEN)
+        .map(|_| char::from(URL_SAFE_ALPHABET[rng.random_range(0..URL_SAFE_ALPHABET.len())]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -37,5 +36,6 @@ mod tests {
         let token = new_session_token();
         assert_eq!(token.len(), TOKEN_LEN);
         assert!(token.bytes().all(|c| URL_SAFE_ALPHABET.contains(&c)));
+        assert_ne!(token, new_session_token());
     }
 }

@@ -156,7 +156,9 @@ pub const URL_SAFE_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// The random, unguessable part of a share link: 16 URL-safe symbols = 96 random bits.
+/// Deserialising parses too, so a `HashKey` from the wire is as valid as one from a URL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct HashKey(String);
 
 impl HashKey {
@@ -172,21 +174,39 @@ impl HashKey {
         }
     }
 
-    /// Wraps freshly generated symbols (server-side generator only).
-    #[cfg(feature = "ssr")]
-    pub(crate) fn from_generated(symbols: String) -> Self {
-        debug_assert_eq!(symbols.len(), Self::LEN);
-        Self(symbols)
+    /// A key made of random bytes (the caller brings them from a CSPRNG): each byte picks one
+    /// of the 64 symbols (256 is a multiple of 64, so every symbol is equally likely).
+    pub fn from_random_bytes(bytes: [u8; Self::LEN]) -> Self {
+        Self(
+            bytes
+                .iter()
+                .map(|b| char::from(URL_SAFE_ALPHABET[usize::from(b % 64)]))
+                .collect(),
+        )
     }
 
     /// The key as it appears in the URL.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
 
-    /// The chatroom page for this key, `/chatrooms/<key>/`.
-    pub fn room_path(&self) -> String {
-        format!("/chatrooms/{}/", self.0)
+impl TryFrom<String> for HashKey {
+    type Error = InvalidInput;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<HashKey> for String {
+    fn from(key: HashKey) -> String {
+        key.0
+    }
+}
+
+impl fmt::Display for HashKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -298,10 +318,24 @@ mod tests {
         assert!(HashKey::parse("abc").is_err());
         assert!(HashKey::parse("abcdEFGH1234-_x/").is_err());
         assert!(HashKey::parse("../../etc/passwd").is_err());
-        assert_eq!(
-            HashKey::parse("abcdEFGH1234-_xy").unwrap().room_path(),
-            "/chatrooms/abcdEFGH1234-_xy/"
-        );
+    }
+
+    #[test]
+    fn hash_keys_from_the_wire_are_checked_too() {
+        let ok: HashKey = serde_json::from_str("\"abcdEFGH1234-_xy\"").unwrap();
+        assert_eq!(ok.as_str(), "abcdEFGH1234-_xy");
+        assert!(serde_json::from_str::<HashKey>("\"../../etc/passwd\"").is_err());
+        assert!(serde_json::from_str::<HashKey>("\"\"").is_err());
+    }
+
+    #[test]
+    fn random_bytes_always_make_a_valid_key() {
+        for fill in [0_u8, 63, 64, 255] {
+            let key = HashKey::from_random_bytes([fill; HashKey::LEN]);
+            assert_eq!(HashKey::parse(key.as_str()), Ok(key));
+        }
+        let spread = HashKey::from_random_bytes(std::array::from_fn(|i| i as u8 * 17));
+        assert_eq!(HashKey::parse(spread.as_str()), Ok(spread));
     }
 
     #[test]

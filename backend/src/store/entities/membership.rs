@@ -1,21 +1,19 @@
-//! A message: who said what, when, in which chat.
+//! A membership: this session opened this chat through its link (and may read it by id).
 
 use sea_orm::entity::prelude::*;
 
-/// One row of `message`.
+/// One row of `membership`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "message")]
+#[sea_orm(table_name = "membership")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub chat_id: i32,
-    pub timestamp: DateTimeUtc,
-    pub username: String,
-    #[sea_orm(column_type = "Text")]
-    pub content: String,
+    pub session_id: i32,
+    pub chat_id: i64,
+    pub joined_at: DateTimeUtc,
 }
 
-/// A message belongs to one chat.
+/// A membership ties one session to one chat.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -25,6 +23,13 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Chat,
+    #[sea_orm(
+        belongs_to = "super::session::Entity",
+        from = "Column::SessionId",
+        to = "super::session::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Session,
 }
 
 impl Related<super::chat::Entity> for Entity {

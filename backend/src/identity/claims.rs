@@ -2,12 +2,12 @@
 //! only browser sessions that hold it, or someone with its passphrase, can use the name (or any
 //! name with the same [`name_key`]). An unused claim is released: see [`release_after`].
 
-use super::entities::{session, username_claim};
 use super::name_key::name_key;
 use super::passphrase_hash::{self, HashError};
-use crate::domain::{Passphrase, Username};
-use crate::policy::{RELEASE_DAYS_WITHOUT_PASSPHRASE, RELEASE_DAYS_WITH_PASSPHRASE};
+use crate::store::entities::{session, username_claim};
 use chrono::{DateTime, TimeDelta, Utc};
+use domain::policy::{RELEASE_DAYS_WITHOUT_PASSPHRASE, RELEASE_DAYS_WITH_PASSPHRASE};
+use domain::{Passphrase, Username};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
 };
@@ -42,10 +42,16 @@ pub enum ClaimError {
     WrongPassphrase(String),
     /// The database failed.
     #[error(transparent)]
-    Db(#[from] DbErr),
+    Store(#[from] crate::Error),
     /// Hashing failed.
     #[error(transparent)]
     Hash(#[from] HashError),
+}
+
+impl From<DbErr> for ClaimError {
+    fn from(err: DbErr) -> Self {
+        ClaimError::Store(err.into())
+    }
 }
 
 /// What a login may do with a name, decided before anything is written.

@@ -1,0 +1,101 @@
+//! Logging in: claiming a name (or proving it is ours) and starting a session, in one
+//! transaction with ending the browser's previous session.
+
+use super::claims::{self, ClaimError};
+use super::name_key::name_key;
+use super::sessions::{self, Session};
+use crate::rate_limit::{Action, Actor, Limited, RateLimiter};
+use crate::store::memberships;
+use domain::{Passphrase, Username};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use std::net::IpAddr;
+
+/// One login, as the request made it.
+#[derive(Debug)]
+pub struct LoginAttempt<'a> {
+    /// The name asked for.
+    pub username: &'a Username,
+    /// The passphrase given, if any.
+    pub passphrase: Option<Passphrase>,
+    /// The browser's current session, if it has one (changing name).
+    pub current: Option<&'a Session>,
+    /// Where the request came from (passphrase guesses are limited per address too).
+    pub client: IpAddr,
+}
+
+/// A successful login: the new session and its token for the cookie.
+#[derive(Debug)]
+pub struct LoggedIn {
+    /// The token to hand to the browser (the only copy).
+    pub token: String,
+    /// The new session.
+    pub session: Session,
+}
+
+/// Why a login did not happen; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// The name could not be taken.
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    /// Too many passphrase guesses for this name or from this address.
+    #[error("too many passphrase guesses")]
+    Limited(Limited),
+}
+
+impl From<crate::Error> for LoginError {
+    fn from(err: crate::Error) -> Self {
+        LoginError::Claim(ClaimError::Store(err))
+    }
+}
+
+impl From<sea_orm::DbErr> for LoginError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        LoginError::Claim(err.into())
+    }
+}
+
+/// Logs in as `attempt.username`. Changing name ends the old session; its rooms carry over.
+pub async fn log_in(
+    db: &DatabaseConnection,
+    limiter: &RateLimiter,
+    attempt: LoginAttempt<'_>,
+) -> Result<LoggedIn, LoginError> {
+    let LoginAttempt {
+        username,
+        passphrase,
+        current,
+        client,
+    } = attempt;
+    let holder = current.map(|s| s.claim_id);
+    let key = name_key(username);
+    let existing = claims::find_by_key(db, &key).await?;
+    let now = chrono::Utc::now();
+    // A passphrase for a name someone else holds is a guess: few per name, wherever from.
+    let guessing = existing.as_ref().is_some_and(|claim| {
+        passphrase.is_some()
+            && claim.passphrase_hash.is_some()
+            && holder != Some(claim.id)
+            && !claims::is_released(claim, now)
+    });
+    if guessing {
+        limiter
+            .check(
+                Action::PassphraseTry,
+                &[Actor::Name(key), Actor::ip(client)],
+            )
+            .map_err(LoginError::Limited)?;
+    }
+    let grant = claims::decide(username, passphrase, holder, existing, now).await?;
+    // One transaction: a rename never leaves two sessions, or rooms without their session.
+    let txn = db.begin().await?;
+    let claim = claims::apply(&txn, grant, username, now).await?;
+    let (token, session) = sessions::create(&txn, &claim, now).await?;
+    if let Some(old) = current {
+        memberships::move_all(&txn, old.id, session.id).await?;
+        sessions::delete_by_id(&txn, old.id).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(claim_id = claim.id, "logged in");
+    Ok(LoggedIn { token, session })
+}

@@ -1,0 +1,88 @@
+//! What every request handler and server function shares, and starting it.
+
+use crate::expiry;
+use crate::identity::cookies::CookiePolicy;
+use crate::identity::sessions::{self, Session};
+use crate::live::fanout::Fanout;
+use crate::live::hub::Hub;
+use crate::live::writer::MessageWriter;
+use crate::rate_limit::RateLimiter;
+use domain::ChatId;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// The server's shared services: cheap to clone (handles and `Arc`s only).
+#[derive(Clone, Debug)]
+pub struct Services {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Live fan-out to open room pages on this instance.
+    pub hub: Arc<Hub>,
+    /// How messages, presence and typing reach the other instances, if any.
+    pub fanout: Fanout,
+    /// The batching message writer (store, then publish).
+    pub writer: MessageWriter,
+    /// Becomes `true` when the server shuts down, so live streams end and let it stop.
+    pub shutdown: watch::Receiver<bool>,
+    /// How the session cookie is named and flagged.
+    pub cookies: CookiePolicy,
+    /// Request budgets per session and per address.
+    pub limiter: Arc<RateLimiter>,
+    /// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
+    pub trusted_proxy: bool,
+}
+
+/// How the server was configured to behave (everything but the database and the site).
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Live frames buffered per room before a slow listener catches up from the database.
+    pub room_buffer: usize,
+    /// How the session cookie is named and flagged.
+    pub cookies: CookiePolicy,
+    /// Whether rate limits apply (off only for load tests).
+    pub rate_limits: bool,
+    /// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
+    pub trusted_proxy: bool,
+}
+
+impl Services {
+    /// Starts the background tasks (message writer, cross-instance fan-out on PostgreSQL,
+    /// expiry sweep) and returns the services with the switch that stops them and live streams.
+    pub fn start(db: DatabaseConnection, settings: Settings) -> (Self, watch::Sender<bool>) {
+        let hub = Hub::new(settings.room_buffer);
+        let (stop, shutdown) = watch::channel(false);
+        let fanout = Fanout::start(&db, &hub, shutdown.clone());
+        let writer = MessageWriter::spawn(db.clone(), Arc::clone(&hub), fanout.clone());
+        tokio::spawn(expiry::run(db.clone(), shutdown.clone()));
+        let services = Self {
+            db,
+            hub,
+            fanout,
+            writer,
+            shutdown,
+            cookies: settings.cookies,
+            limiter: Arc::new(RateLimiter::new(settings.rate_limits)),
+            trusted_proxy: settings.trusted_proxy,
+        };
+        (services, stop)
+    }
+
+    /// The live session whose cookie is among `headers`, if any.
+    pub async fn session(
+        &self,
+        headers: &http::HeaderMap,
+    ) -> Result<Option<Session>, crate::Error> {
+        Ok(sessions::from_headers(&self.db, self.cookies, headers).await?)
+    }
+
+    /// Ends the session with this token (logging out); an unknown token is ignored.
+    pub async fn end_session(&self, token: &str) -> Result<(), crate::Error> {
+        Ok(sessions::delete(&self.db, token).await?)
+    }
+
+    /// Tells the room, on every instance, that `username` is typing.
+    pub fn typing(&self, chat_id: ChatId, username: &str) {
+        self.fanout.typing(&self.hub, chat_id, username);
+    }
+}

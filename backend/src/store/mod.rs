@@ -1,0 +1,7 @@
+//! The database: connecting and migrating, the entities, and the reads and writes of rooms,
+//! messages and memberships.
+
+pub mod db;
+pub mod entities;
+pub mod memberships;
+pub mod rooms;

@@ -1,0 +1,617 @@
+//! The hostile inputs, group by group. Each entry becomes one named test.
+
+use crate::support::{location, session_cookie};
+use crate::{case, Case, Fixture, Stored};
+use reqwest::Response;
+
+/// Payloads that would run script if a page ever treated text as HTML.
+const XSS: &[&str] = &[
+    "<script>alert(1337)</script>",
+    "<img src=x onerror=alert(1337)>",
+    "<svg/onload=alert(1337)>",
+    "\"><script>alert(1337)</script>",
+    "'><img src=x onerror=alert(1337)>",
+    "<iframe src=javascript:alert(1337)>",
+    "<a href=\"javascript:alert(1337)\">x</a>",
+    "<body onload=alert(1337)>",
+    "{{constructor.constructor('alert(1337)')()}}",
+    "<math><mi xlink:href=\"javascript:alert(1337)\">x</mi></math>",
+    "</textarea><script>alert(1337)</script>",
+    "<style>*{display:none}</style>",
+    "</title><script>alert(1337)</script>",
+];
+
+/// SQL fragments that would break a query built by string concatenation.
+const SQL: &[&str] = &[
+    "'; DROP TABLE message; --",
+    "\" OR 1=1 --",
+    "1); DELETE FROM session; --",
+    "%' UNION SELECT token FROM session --",
+];
+
+/// Every case, in the order they run.
+pub fn all() -> Vec<Case> {
+    let mut cases = Vec::new();
+    markup_and_sql(&mut cases);
+    malformed_fields(&mut cases);
+    raw_bodies(&mut cases);
+    invisible_characters(&mut cases);
+    bad_cookies(&mut cases);
+    leaving_the_site(&mut cases);
+    bad_keys(&mut cases);
+    chat_api(&mut cases);
+    impersonation(&mut cases);
+    cross_site(&mut cases);
+    cases
+}
+
+/// The status of `res` if it is one of `allowed` (never a 5xx).
+fn status_in(what: &str, res: &Response, allowed: &[u16]) -> Result<u16, String> {
+    let status = res.status().as_u16();
+    if status >= 500 {
+        return Err(format!("{what}: server error {status}"));
+    }
+    if !allowed.contains(&status) {
+        return Err(format!("{what}: got {status}, expected one of {allowed:?}"));
+    }
+    Ok(status)
+}
+
+/// Whether `html` shows `payload` only escaped (the raw text with `<` would be markup).
+fn escaped_only(html: &str, payload: &str) -> bool {
+    !payload.contains('<') || !html.contains(payload)
+}
+
+/// Checks that the page at `path`, seen with `cookie`, shows `payload` only as text.
+async fn renders_inert(
+    fx: &Fixture,
+    path: &str,
+    cookie: &str,
+    payload: &str,
+) -> Result<(), String> {
+    let res = fx.app.get_page(path, Some(cookie)).await;
+    status_in("the page", &res, &[200])?;
+    let html = res.text().await.map_err(|e| e.to_string())?;
+    if !escaped_only(&html, payload) {
+        return Err(format!("{path} shows the raw payload"));
+    }
+    if html.contains("<a href=\"javascript") {
+        return Err(format!("{path} has a javascript: link"));
+    }
+    Ok(())
+}
+
+const ONE_CHAT: Stored = Stored {
+    chats: 1,
+    sessions: 0,
+    messages: 0,
+};
+const ONE_SESSION: Stored = Stored {
+    chats: 0,
+    sessions: 1,
+    messages: 0,
+};
+const ONE_MESSAGE: Stored = Stored {
+    chats: 0,
+    sessions: 0,
+    messages: 1,
+};
+
+/// Script and SQL in every field: accepted as text (a name may be refused), shown as text.
+fn markup_and_sql(cases: &mut Vec<Case>) {
+    for (i, payload) in XSS.iter().chain(SQL).copied().enumerate() {
+        cases.push(case("room_name", i, payload, move |fx| async move {
+            let res = fx.app.call("create_room", &[("name", payload)], None).await;
+            status_in("create_room", &res, &[200])?;
+            let key: String = res.json().await.map_err(|e| e.to_string())?;
+            renders_inert(fx, &format!("/chatrooms/{key}/"), &fx.viewer, payload).await?;
+            Ok(ONE_CHAT)
+        }));
+        cases.push(case("username", i, payload, move |fx| async move {
+            let res = fx
+                .app
+                .call("login", &[("username", payload), ("next", "/")], None)
+                .await;
+            if status_in("login", &res, &[200, 422])? == 422 {
+                return Ok(Stored::NOTHING);
+            }
+            let cookie = session_cookie(&res).ok_or("no session cookie")?;
+            // The name shows in the room ("You are …", presence).
+            renders_inert(fx, &fx.room, &cookie, payload).await?;
+            Ok(ONE_SESSION)
+        }));
+        cases.push(case("message", i, payload, move |fx| async move {
+            let res = fx
+                .app
+                .call(
+                    "send_message",
+                    &[("hash_key", &fx.key), ("content", payload)],
+                    Some(&fx.cookie),
+                )
+                .await;
+            status_in("send_message", &res, &[200])?;
+            renders_inert(fx, &fx.room, &fx.cookie, payload).await?;
+            Ok(ONE_MESSAGE)
+        }));
+    }
+}
+
+/// One form field of a field-level case.
+#[derive(Clone, Copy)]
+enum Field {
+    /// No field besides the room's key (if any).
+    Missing,
+    /// The named field with this value.
+    Text(&'static str, &'static str),
+    /// The named field with 10,000 characters.
+    Long(&'static str),
+}
+
+/// Oversized and empty fields, missing fields, undecodable values: (endpoint, whether the
+/// target room's key is sent, the field, the status it must get).
+fn malformed_fields(cases: &mut Vec<Case>) {
+    let table = [
+        ("create_room", false, Field::Long("name"), 422),
+        ("login", false, Field::Long("username"), 422),
+        ("send_message", true, Field::Long("content"), 422),
+        ("create_room", false, Field::Text("name", ""), 422),
+        ("login", false, Field::Text("username", ""), 422),
+        ("send_message", true, Field::Text("content", ""), 422),
+        ("create_room", false, Field::Missing, 400),
+        ("login", false, Field::Missing, 400),
+        ("send_message", true, Field::Missing, 400),
+        ("send_message", false, Field::Missing, 400),
+        ("load_room", false, Field::Missing, 400),
+        ("messages_before", true, Field::Missing, 400),
+        ("messages_before", true, Field::Text("before", "1e99"), 400),
+        ("typing", false, Field::Missing, 400),
+    ];
+    for (i, (endpoint, with_key, field, expected)) in table.into_iter().enumerate() {
+        let what = match field {
+            Field::Missing if with_key => format!("{endpoint} only a key"),
+            Field::Missing => format!("{endpoint} no fields"),
+            Field::Text(name, "") => format!("{endpoint} empty {name}"),
+            Field::Text(name, value) => format!("{endpoint} {name} {value}"),
+            Field::Long(name) => format!("{endpoint} long {name}"),
+        };
+        cases.push(case("fields", i, &what, move |fx| async move {
+            let long = "a".repeat(10_000);
+            let mut form: Vec<(&str, &str)> = match field {
+                Field::Missing => vec![],
+                Field::Text(name, value) => vec![(name, value)],
+                Field::Long(name) => vec![(name, long.as_str())],
+            };
+            if with_key {
+                form.push(("hash_key", &fx.key));
+            }
+            let res = fx.app.call(endpoint, &form, Some(&fx.cookie)).await;
+            status_in(endpoint, &res, &[expected])?;
+            Ok(Stored::NOTHING)
+        }));
+    }
+    cases.push(case("fields", 14, "200 KiB body", |fx| async move {
+        let huge = "x".repeat(200 * 1024);
+        let res = fx
+            .app
+            .call(
+                "send_message",
+                &[("hash_key", &fx.key), ("content", &huge)],
+                Some(&fx.cookie),
+            )
+            .await;
+        status_in("send_message", &res, &[413])?;
+        Ok(Stored::NOTHING)
+    }));
+}
+
+/// Raw bodies: invalid UTF-8, wrong content type, JSON where a form is expected, no body.
+fn raw_bodies(cases: &mut Vec<Case>) {
+    let form = "application/x-www-form-urlencoded";
+    let bodies: [(&str, &str, &[u8]); 6] = [
+        (
+            "bad percent-encoded UTF-8",
+            form,
+            b"hash_key=%FF%FE&content=%C3%28",
+        ),
+        ("raw invalid UTF-8", form, &[0xff, 0xfe, 0x00, 0x41]),
+        ("broken pairs", form, b"content=hi&&&==&hash_key"),
+        (
+            "json body",
+            "application/json",
+            b"{\"hash_key\": 1, \"content\": null}",
+        ),
+        ("plain text", "text/plain", b"hello"),
+        ("empty form", form, b""),
+    ];
+    for (i, (what, content_type, body)) in bodies.into_iter().enumerate() {
+        cases.push(case("raw_body", i, what, move |fx| async move {
+            let res = fx
+                .app
+                .client
+                .post(format!("{}/api/send_message", fx.app.base))
+                .header("content-type", content_type)
+                .header("accept", "application/json")
+                .header("cookie", &fx.cookie)
+                .body(body.to_vec())
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            status_in("send_message", &res, &[400, 404, 415, 422])?;
+            Ok(Stored::NOTHING)
+        }));
+    }
+}
+
+/// Control, bidi and zero-width characters: refused in names, kept (shown isolated) in messages.
+fn invisible_characters(cases: &mut Vec<Case>) {
+    let refused_in_names = [
+        ("zero width space", "ad\u{200B}min"),
+        ("right to left override", "\u{202E}nimda"),
+        ("nul", "x\u{0}y"),
+        ("ansi escape", "a\u{1b}[31mred"),
+        ("bell", "bell\u{7}"),
+        ("byte order mark", "\u{FEFF}bom"),
+    ];
+    for (i, (what, name)) in refused_in_names.into_iter().enumerate() {
+        cases.push(case(
+            "invisible_in_username",
+            i,
+            what,
+            move |fx| async move {
+                let res = fx.app.call("login", &[("username", name)], None).await;
+                status_in("login", &res, &[422])?;
+                Ok(Stored::NOTHING)
+            },
+        ));
+        cases.push(case(
+            "invisible_in_room_name",
+            i,
+            what,
+            move |fx| async move {
+                let res = fx.app.call("create_room", &[("name", name)], None).await;
+                status_in("create_room", &res, &[422])?;
+                Ok(Stored::NOTHING)
+            },
+        ));
+    }
+    let messages = [
+        ("right to left override", "\u{202E}reversed", 200),
+        ("tab and newline", "tab\tand\nnewline", 200),
+        ("zero width space", "zero\u{200B}width", 200),
+        ("nul", "nul\u{0}byte", 422),
+    ];
+    for (i, (what, text, expected)) in messages.into_iter().enumerate() {
+        cases.push(case(
+            "invisible_in_message",
+            i,
+            what,
+            move |fx| async move {
+                let res = fx
+                    .app
+                    .call(
+                        "send_message",
+                        &[("hash_key", &fx.key), ("content", text)],
+                        Some(&fx.cookie),
+                    )
+                    .await;
+                status_in("send_message", &res, &[expected])?;
+                Ok(if expected == 200 {
+                    ONE_MESSAGE
+                } else {
+                    Stored::NOTHING
+                })
+            },
+        ));
+    }
+}
+
+/// Forged, malformed and stale session cookies: not logged in, nothing stored.
+fn bad_cookies(cases: &mut Vec<Case>) {
+    let forged = "A".repeat(43);
+    let cookies = [
+        ("forged token", format!("chat_session={forged}")),
+        ("empty", "chat_session=".to_owned()),
+        ("short", "chat_session=short".to_owned()),
+        ("quoted", "chat_session=\"quoted\"".to_owned()),
+        ("percent nul", "chat_session=%00%00".to_owned()),
+        ("8000 bytes", format!("chat_session={}", "B".repeat(8000))),
+        ("another cookie only", "other=1".to_owned()),
+        (
+            "twice",
+            format!("chat_session={forged}; chat_session=also-bad"),
+        ),
+    ];
+    for (i, (what, cookie)) in cookies.into_iter().enumerate() {
+        let for_page = cookie.clone();
+        cases.push(case("bad_cookie_send", i, what, move |fx| {
+            let cookie = cookie.clone();
+            async move {
+                let res = fx
+                    .app
+                    .call(
+                        "send_message",
+                        &[("hash_key", &fx.key), ("content", "x")],
+                        Some(&cookie),
+                    )
+                    .await;
+                status_in("send_message", &res, &[401])?;
+                Ok(Stored::NOTHING)
+            }
+        }));
+        cases.push(case("bad_cookie_page", i, what, move |fx| {
+            let cookie = for_page.clone();
+            async move {
+                let res = fx.app.get_page(&fx.room, Some(&cookie)).await;
+                status_in("room page", &res, &[302])?;
+                Ok(Stored::NOTHING)
+            }
+        }));
+    }
+    cases.push(case("bad_cookie_send", 8, "logged out", |fx| async move {
+        let stale = fx.app.login("soon-gone").await;
+        let res = fx.app.post_form("logout", &[], "/", Some(&stale)).await;
+        status_in("logout", &res, &[302])?;
+        let res = fx
+            .app
+            .call(
+                "send_message",
+                &[("hash_key", &fx.key), ("content", "x")],
+                Some(&stale),
+            )
+            .await;
+        status_in("send_message", &res, &[401])?;
+        Ok(Stored::NOTHING)
+    }));
+}
+
+/// A `next` that tries to leave the site: the login works and stays on the site.
+fn leaving_the_site(cases: &mut Vec<Case>) {
+    let targets = [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "/%0d%0aSet-Cookie:x=1",
+        "/\r\nLocation: https://evil.example",
+        "http:evil.example",
+    ];
+    for (i, next) in targets.into_iter().enumerate() {
+        cases.push(case("next", i, next, move |fx| async move {
+            let name = format!("traveller{i}");
+            let res = fx
+                .app
+                .post_form(
+                    "login",
+                    &[("username", name.as_str()), ("next", next)],
+                    "/login",
+                    None,
+                )
+                .await;
+            status_in("login", &res, &[302])?;
+            let target = location(&res);
+            if !target.starts_with('/') || target.starts_with("//") {
+                return Err(format!("redirected off the site: {target}"));
+            }
+            if target.contains('\n') || target.contains('\r') {
+                return Err(format!("a line break in the redirect: {target:?}"));
+            }
+            Ok(ONE_SESSION)
+        }));
+    }
+}
+
+/// Unknown and malformed hash keys, everywhere a key is taken: the same 404.
+fn bad_keys(cases: &mut Vec<Case>) {
+    let keys = [
+        "AAAAAAAAAAAAAAAA",
+        "short",
+        "../../etc/passwd",
+        "%00",
+        "aaaaaaaaaaaaaaaa/../x",
+    ];
+    for (i, bad) in keys.into_iter().enumerate() {
+        cases.push(case("bad_key_page", i, bad, move |fx| async move {
+            let res = fx
+                .app
+                .get_page(&format!("/chatrooms/{bad}/"), Some(&fx.cookie))
+                .await;
+            status_in("room page", &res, &[404])?;
+            Ok(Stored::NOTHING)
+        }));
+        cases.push(case("bad_key_send", i, bad, move |fx| async move {
+            let res = fx
+                .app
+                .call(
+                    "send_message",
+                    &[("hash_key", bad), ("content", "x")],
+                    Some(&fx.cookie),
+                )
+                .await;
+            status_in("send_message", &res, &[404])?;
+            Ok(Stored::NOTHING)
+        }));
+        cases.push(case("bad_key_history", i, bad, move |fx| async move {
+            let res = fx
+                .app
+                .call(
+                    "messages_before",
+                    &[("hash_key", bad), ("before", "10")],
+                    Some(&fx.cookie),
+                )
+                .await;
+            status_in("messages_before", &res, &[404])?;
+            Ok(Stored::NOTHING)
+        }));
+        cases.push(case("bad_key_stream", i, bad, move |fx| async move {
+            let res = fx.app.events_response(bad, Some(&fx.cookie), None).await;
+            status_in("live stream", &res, &[404])?;
+            Ok(Stored::NOTHING)
+        }));
+    }
+}
+
+/// Malformed chat ids, a chat this session never joined, and bad paging on the JSON API.
+fn chat_api(cases: &mut Vec<Case>) {
+    // Chat 1 is the target room; 3 was made by a `room_name` case and only the viewer opened it.
+    let ids = [
+        "-1",
+        "0",
+        "1e3",
+        "0x1",
+        "99999999999",
+        "1;DROP TABLE chat",
+        "%00",
+        "3",
+    ];
+    for (i, id) in ids.into_iter().enumerate() {
+        cases.push(case("chat_id", i, id, move |fx| async move {
+            let res = fx
+                .app
+                .client
+                .get(format!("{}/chats/{id}/", fx.app.base))
+                .header("cookie", &fx.cookie)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            status_in("chats API", &res, &[404])?;
+            Ok(Stored::NOTHING)
+        }));
+    }
+    let queries = [
+        "after=-5",
+        "limit=0",
+        "limit=100000",
+        "after=abc",
+        "after=%FF",
+    ];
+    for (i, query) in queries.into_iter().enumerate() {
+        cases.push(case("chat_query", i, query, move |fx| async move {
+            let res = fx
+                .app
+                .client
+                .get(format!("{}/chats/1/?{query}", fx.app.base))
+                .header("cookie", &fx.cookie)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            status_in("chats API", &res, &[400])?;
+            Ok(Stored::NOTHING)
+        }));
+    }
+}
+
+/// The stored passphrase hash of the name "admin" (its key folds `m` into `rn`).
+async fn admin_hash(fx: &Fixture) -> Result<Option<String>, String> {
+    let claim = backend::identity::claims::find_by_key(&fx.app.db().await, "adrnin")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("admin's claim is gone")?;
+    Ok(claim.passphrase_hash)
+}
+
+/// A claimed name ("admin", with a passphrase), its look-alikes and hostile passphrases: none
+/// gets in, and the claim stays as it was.
+fn impersonation(cases: &mut Vec<Case>) {
+    let copies = [
+        "Admin",
+        "ADMIN",
+        "\u{430}dmin",
+        "adm\u{131}n",
+        "\u{ff41}dmin",
+        "a d m i n",
+        "adrnin",
+        "ad\u{200B}min",
+        "admin\u{202E}",
+        "\u{1d41a}dmin",
+    ];
+    let passphrases = [
+        "",
+        "guessing passphrase",
+        "' OR '1'='1' --",
+        "<script>x</script>",
+    ];
+    let mut i = 0;
+    for copy in copies {
+        for passphrase in passphrases {
+            let what = format!("{copy} {passphrase}");
+            cases.push(case("impersonate", i, &what, move |fx| async move {
+                let before = admin_hash(fx).await?;
+                let res = fx
+                    .app
+                    .call(
+                        "login",
+                        &[("username", copy), ("passphrase", passphrase)],
+                        None,
+                    )
+                    .await;
+                // "a d m i n" is another name (spaces count), unless its passphrase is too short.
+                let allowed: &[u16] = if copy == "a d m i n" {
+                    &[200, 422]
+                } else {
+                    &[422]
+                };
+                let status = status_in("login", &res, allowed)?;
+                if admin_hash(fx).await? != before {
+                    return Err("admin's claim changed".into());
+                }
+                Ok(if status == 200 {
+                    ONE_SESSION
+                } else {
+                    Stored::NOTHING
+                })
+            }));
+            i += 1;
+        }
+    }
+    let malformed = [
+        ("nul", "pass\u{0}word!".to_owned()),
+        ("10000 characters", "p".repeat(10_000)),
+    ];
+    for (j, (what, passphrase)) in malformed.into_iter().enumerate() {
+        cases.push(case("malformed_passphrase", j, what, move |fx| {
+            let passphrase = passphrase.clone();
+            async move {
+                let before = admin_hash(fx).await?;
+                let res = fx
+                    .app
+                    .call(
+                        "login",
+                        &[("username", "admin"), ("passphrase", &passphrase)],
+                        None,
+                    )
+                    .await;
+                status_in("login", &res, &[422])?;
+                if admin_hash(fx).await? != before {
+                    return Err("admin's claim changed".into());
+                }
+                Ok(Stored::NOTHING)
+            }
+        }));
+    }
+}
+
+/// Replayed cross-site posts: refused before anything runs.
+fn cross_site(cases: &mut Vec<Case>) {
+    let senders = [
+        ("https://evil.example", "cross-site"),
+        ("http://127.0.0.1:1", "same-site"),
+    ];
+    for (i, (origin, site)) in senders.into_iter().enumerate() {
+        cases.push(case("cross_site", i, origin, move |fx| async move {
+            let res = fx
+                .app
+                .client
+                .post(format!("{}/api/send_message", fx.app.base))
+                .header("cookie", &fx.cookie)
+                .header("origin", origin)
+                .header("sec-fetch-site", site)
+                .form(&[("hash_key", fx.key.as_str()), ("content", "replayed")])
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            status_in("send_message", &res, &[403])?;
+            Ok(Stored::NOTHING)
+        }));
+    }
+}
