@@ -1,6 +1,6 @@
 //! Schema history for Chat, Message, Session, Membership (which session opened which chat) and
-//! UsernameClaim (who owns a name). Never imports the backend's entities, so the history stays fixed
-//! when the entities change.
+//! UsernameClaim (who owns a name). Never imports the backend's entities, so the history stays
+//! fixed when the entities change.
 
 pub use sea_orm_migration::prelude::*;
 

@@ -55,7 +55,8 @@ impl CookiePolicy {
 }
 
 /// How long the browser keeps the cookie: a year (browsers cap it near there). Whether the
-/// session is still alive is the server's decision ([`domain::policy::SESSION_IDLE_DAYS`]), not the cookie's.
+/// session is still alive is the server's decision
+/// ([`domain::policy::SESSION_IDLE_DAYS`]), not the cookie's.
 const COOKIE_MAX_AGE_SECS: u64 = 365 * 24 * 60 * 60;
 
 /// The value of the cookie `name` in a `Cookie` header, if there is one.

@@ -16,12 +16,12 @@ mod test_db;
 mod cases;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
-use support::{spawn_app, TestApp};
+use support::{count_rows, spawn_app, TestApp};
 
 /// What every case can use: the server, a room, a logged-in defender and a claimed name.
 pub struct Fixture {
@@ -142,23 +142,11 @@ async fn fixture() -> Fixture {
     }
 }
 
-async fn count(db: &DatabaseConnection, table: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .expect("count query")
-        .expect("a row");
-    row.try_get::<i64>("", "n").expect("count")
-}
-
 async fn rows(db: &DatabaseConnection) -> Stored {
     Stored {
-        chats: count(db, "chat").await,
-        sessions: count(db, "session").await,
-        messages: count(db, "message").await,
+        chats: count_rows(db, "chat").await,
+        sessions: count_rows(db, "session").await,
+        messages: count_rows(db, "message").await,
     }
 }
 

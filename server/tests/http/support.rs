@@ -300,22 +300,26 @@ impl TestApp {
 
     /// Runs a `SELECT COUNT(*)` on the server's database.
     pub async fn count(&self, table: &str) -> i64 {
-        let db = self.db().await;
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
-            .await
-            .expect("count query")
-            .expect("a row");
-        row.try_get::<i64>("", "n").expect("count")
+        count_rows(&self.db().await, table).await
     }
 
     /// A separate connection to the server's database.
     pub async fn db(&self) -> DatabaseConnection {
         Database::connect(&self.db_url).await.expect("db")
     }
+}
+
+/// The number of rows in `table`.
+pub async fn count_rows(db: &DatabaseConnection, table: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .expect("count query")
+        .expect("a row");
+    row.try_get::<i64>("", "n").expect("count")
 }
 
 /// The `chat_session=...` pair from a response's Set-Cookie, ready for a Cookie header.
