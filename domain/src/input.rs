@@ -3,25 +3,69 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+use unicode_script::Script;
+use unicode_security::general_security_profile::{GeneralSecurityProfile, IdentifierType};
+use unicode_security::mixed_script::AugmentedScriptSet;
 
 /// Why an input was refused; the message is shown to the user as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct InvalidInput(pub String);
 
-/// Invisible characters that reorder or hide text (bidi overrides and isolates, zero-width
-/// characters, BOM): in a name they let one name pass for another.
-fn is_invisible_format_char(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
+/// Characters that are invisible or change how the text around them is shown, by their Unicode
+/// properties: format characters (general category Cf, which holds every Bidi_Control
+/// character: marks, embeddings, overrides, isolates) and Default_Ignorable_Code_Point
+/// (zero-width characters, fillers, variation selectors, tags). In a name they let one name
+/// pass for another.
+pub fn is_invisible(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+        || c.identifier_type() == Some(IdentifierType::Default_Ignorable)
 }
 
 /// Characters that make a name or message look like something else or break the layout.
-/// Messages (multi-line) may contain invisible format characters: they are shown isolated.
+/// Messages (multi-line) may contain invisible characters: they are shown isolated.
 fn is_forbidden_char(c: char, is_message: bool) -> bool {
     if is_message {
         return c.is_control() && c != '\n' && c != '\t';
     }
-    c.is_control() || is_invisible_format_char(c)
+    c.is_control() || is_invisible(c)
+}
+
+/// Refuses a name with a word that mixes writing systems (UTS #39 "highly restrictive": one
+/// script per word, or Latin with the Han-based sets of Japanese, Korean or Chinese), so a
+/// Cyrillic `Т` cannot stand in for the Latin `T` of "Tom". Digits, punctuation and combining
+/// marks belong to every script.
+fn single_script_words(text: &str, what: &str) -> Result<(), InvalidInput> {
+    let mixed = text
+        .split(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+        .any(|word| !is_highly_restrictive(word));
+    if mixed {
+        return Err(InvalidInput(format!(
+            "{what} mixes writing systems within a word (for example Latin and Cyrillic \
+             letters); please write each word in one script."
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `word` uses one script, or Latin plus one of the Han-based sets (UTS #39 §5.2).
+fn is_highly_restrictive(word: &str) -> bool {
+    let mut all = AugmentedScriptSet::default();
+    let mut without_latin = AugmentedScriptSet::default();
+    for c in word.chars() {
+        let scripts = AugmentedScriptSet::for_char(c);
+        all.intersect_with(scripts);
+        if !scripts.base.contains_script(Script::Latin) {
+            without_latin.intersect_with(scripts);
+        }
+    }
+    !all.is_empty() || without_latin.jpan || without_latin.kore || without_latin.hanb
+}
+
+/// The check of text types that need nothing beyond length and characters.
+fn no_further_check(_text: &str, _what: &str) -> Result<(), InvalidInput> {
+    Ok(())
 }
 
 /// Trims `raw` and checks it is non-empty, at most `max` characters and free of control characters.
@@ -39,13 +83,18 @@ fn parse_text(raw: &str, what: &str, max: usize, is_message: bool) -> Result<Str
         )));
     }
     if text.chars().any(|c| is_forbidden_char(c, is_message)) {
-        return Err(InvalidInput(format!("{what} contains control characters.")));
+        let kind = if is_message {
+            "control characters"
+        } else {
+            "invisible or control characters"
+        };
+        return Err(InvalidInput(format!("{what} contains {kind}.")));
     }
     Ok(text.to_owned())
 }
 
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $what:literal, $max:expr, $is_message:expr) => {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $max:expr, $is_message:expr, $check:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -57,7 +106,9 @@ macro_rules! text_type {
 
             /// Parses user input; trims surrounding whitespace.
             pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-                parse_text(raw, $what, Self::MAX_CHARS, $is_message).map(Self)
+                let text = parse_text(raw, $what, Self::MAX_CHARS, $is_message)?;
+                $check(&text, $what)?;
+                Ok(Self(text))
             }
 
             /// The validated text.
@@ -89,15 +140,15 @@ macro_rules! text_type {
 
 text_type!(
     /// A chatroom's display name: 1 to 80 characters on one line.
-    RoomName, "The room name", 80, false
+    RoomName, "The room name", 80, false, no_further_check
 );
 text_type!(
-    /// The name a person chats under: 1 to 32 characters on one line.
-    Username, "The username", 32, false
+    /// The name a person chats under: 1 to 32 characters on one line, each word in one script.
+    Username, "The username", 32, false, single_script_words
 );
 text_type!(
     /// The text of one message: 1 to 2000 characters, newlines allowed.
-    MessageText, "The message", 2000, true
+    MessageText, "The message", 2000, true, no_further_check
 );
 
 /// An optional secret that lets a username's owner log in from another browser: 8 to 128
@@ -280,6 +331,70 @@ mod tests {
         }
         // Messages keep them (shown isolated), so quoting such text stays possible.
         assert!(MessageText::parse("\u{202E}olleh").is_ok());
+    }
+
+    #[test]
+    fn every_bidi_control_and_default_ignorable_is_invisible() {
+        // Bidi_Control (PropList.txt), listed here only to check the property-based rule.
+        let bidi_controls = [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+            '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        ];
+        // A sample of Default_Ignorable_Code_Point: soft hyphen, combining grapheme joiner,
+        // Hangul fillers, zero-width joiner, word joiner, variation selector, BOM, a tag.
+        let ignorables = [
+            '\u{00AD}',
+            '\u{034F}',
+            '\u{115F}',
+            '\u{3164}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FE0F}',
+            '\u{FEFF}',
+            '\u{E0041}',
+            '\u{180E}',
+        ];
+        for c in bidi_controls.into_iter().chain(ignorables) {
+            assert!(is_invisible(c), "U+{:04X}", u32::from(c));
+            let name = format!("ab{c}cd");
+            assert!(Username::parse(&name).is_err(), "U+{:04X}", u32::from(c));
+            assert!(RoomName::parse(&name).is_err(), "U+{:04X}", u32::from(c));
+        }
+        for visible in ['a', 'é', '李', ' ', '-', '\u{0301}'] {
+            assert!(!is_invisible(visible), "{visible:?}");
+        }
+    }
+
+    #[test]
+    fn a_word_keeps_to_one_script() {
+        for mixed in [
+            "\u{422}om",
+            "\u{41C}ike",
+            "\u{39D}ina",
+            "p\u{430}ypal",
+            "Bob Sm\u{456}th",
+        ] {
+            let err = Username::parse(mixed).unwrap_err();
+            assert!(err.0.contains("writing systems"), "{mixed:?}: {err}");
+        }
+        for fine in [
+            "Tom",
+            "Владимир",
+            "Νίκος",
+            "Jürgen Müller",
+            "Иван Smith",
+            "李小龙",
+            "山田たろう",
+            "Tanaka 太郎",
+            "김민준",
+            "user_42",
+            "Zoë-Ann",
+            "R2-D2",
+        ] {
+            assert!(Username::parse(fine).is_ok(), "{fine:?}");
+        }
+        // Room names are not identities: they may mix scripts.
+        assert!(RoomName::parse("\u{422}om's room").is_ok());
     }
 
     #[test]

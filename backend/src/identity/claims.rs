@@ -1,10 +1,10 @@
 //! Who owns a username. The first person to log in with a name claims it; while the claim holds,
 //! only browser sessions that hold it, or someone with its passphrase, can use the name (or any
-//! name with the same [`name_key`]). An unused claim is released: see [`release_after`].
+//! name sharing one of its [`name_keys`]). An unused claim is released: see [`release_after`].
 
-use super::name_key::name_key;
+use super::name_key::{name_key, name_keys};
 use super::passphrase_hash::{self, HashError};
-use crate::store::entities::{session, username_claim};
+use crate::store::entities::{session, username_claim, username_key};
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::policy::{RELEASE_DAYS_WITHOUT_PASSPHRASE, RELEASE_DAYS_WITH_PASSPHRASE};
 use domain::{Passphrase, Username};
@@ -59,8 +59,8 @@ impl From<DbErr> for ClaimError {
 pub enum Grant {
     /// Nobody holds the name (or its claim was released): claim it, with this passphrase hash.
     New {
-        /// The lapsed claim to take over, if there was one.
-        lapsed: Option<username_claim::Model>,
+        /// Lapsed claims sharing a key with the name, to end first.
+        lapsed: Vec<username_claim::Model>,
         /// The passphrase's hash, if one was given.
         passphrase_hash: Option<String>,
     },
@@ -73,7 +73,7 @@ pub enum Grant {
     },
 }
 
-/// The claim on `key`, if any.
+/// The claim named by `key` (the first of its name's keys), if any.
 pub async fn find_by_key(
     db: &impl ConnectionTrait,
     key: &str,
@@ -84,13 +84,87 @@ pub async fn find_by_key(
         .await
 }
 
+/// The claims that own a name like `name`: any sharing one of its keys.
+pub async fn find_matching(db: &impl ConnectionTrait, name: &Username) -> Result<Matching, DbErr> {
+    let claim_ids: Vec<i32> = username_key::Entity::find()
+        .filter(username_key::Column::Key.is_in(name_keys(name)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|key| key.claim_id)
+        .collect();
+    let claims = if claim_ids.is_empty() {
+        Vec::new()
+    } else {
+        username_claim::Entity::find()
+            .filter(username_claim::Column::Id.is_in(claim_ids))
+            .all(db)
+            .await?
+    };
+    Ok(Matching {
+        claims,
+        key: name_key(name),
+    })
+}
+
+/// The claims sharing a key with a name, as read before deciding.
+#[derive(Debug, Clone)]
+pub struct Matching {
+    claims: Vec<username_claim::Model>,
+    /// The key that names the name's own claim.
+    key: String,
+}
+
+/// Who owns a name, as [`Matching::owner`] tells.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    /// Nobody (any claims sharing a key have lapsed).
+    Nobody,
+    /// This claim.
+    Claim(&'a username_claim::Model),
+    /// Several claims that only look like the name.
+    Several,
+}
+
+impl Matching {
+    /// Who owns the name now: the claim the browser holds, else the only one, else the one
+    /// named by the very same key (names claimed before the keys grew may look alike).
+    pub fn owner(&self, holder: Option<i32>, now: DateTime<Utc>) -> Owner<'_> {
+        let live: Vec<&username_claim::Model> = self
+            .claims
+            .iter()
+            .filter(|c| !is_released(c, now))
+            .collect();
+        if let Some(held) = live.iter().find(|c| Some(c.id) == holder) {
+            return Owner::Claim(held);
+        }
+        match live.as_slice() {
+            [] => Owner::Nobody,
+            [only] => Owner::Claim(only),
+            several => several
+                .iter()
+                .find(|c| c.name_key == self.key)
+                .map_or(Owner::Several, |c| Owner::Claim(c)),
+        }
+    }
+
+    fn lapsed(&self, now: DateTime<Utc>) -> Vec<username_claim::Model> {
+        self.claims
+            .iter()
+            .filter(|c| is_released(c, now))
+            .cloned()
+            .collect()
+    }
+}
+
 /// Decides whether a login as `name` may proceed. `holder` is the claim id the browser's current
-/// session holds, if any; `existing` is the claim on the name's key as read just before.
+/// session holds, if any; `matching` are the claims sharing a key with the name, read just
+/// before.
 pub async fn decide(
     name: &Username,
     passphrase: Option<Passphrase>,
     holder: Option<i32>,
-    existing: Option<username_claim::Model>,
+    matching: &Matching,
     now: DateTime<Utc>,
 ) -> Result<Grant, ClaimError> {
     let hash_new = |passphrase: Option<Passphrase>| async move {
@@ -99,14 +173,15 @@ pub async fn decide(
             None => Ok(None),
         }
     };
-    let claim = match existing {
-        Some(claim) if !is_released(&claim, now) => claim,
-        lapsed => {
+    let claim = match matching.owner(holder, now) {
+        Owner::Claim(claim) => claim.clone(),
+        Owner::Nobody => {
             return Ok(Grant::New {
-                lapsed,
+                lapsed: matching.lapsed(now),
                 passphrase_hash: hash_new(passphrase).await?,
             })
         }
+        Owner::Several => return Err(ClaimError::Taken(name.to_string())),
     };
     let holds = holder == Some(claim.id);
     match (passphrase, claim.passphrase_hash.clone()) {
@@ -142,42 +217,12 @@ pub async fn apply(
 ) -> Result<username_claim::Model, ClaimError> {
     match grant {
         Grant::New {
-            lapsed: Some(old),
+            lapsed,
             passphrase_hash,
         } => {
-            // Only if it is still lapsed: a concurrent login may have used it meanwhile.
-            let cutoff = now - release_after(old.passphrase_hash.is_some());
-            let updated = username_claim::Entity::update_many()
-                .col_expr(username_claim::Column::Name, name.as_str().into())
-                .col_expr(
-                    username_claim::Column::PassphraseHash,
-                    passphrase_hash.clone().into(),
-                )
-                .col_expr(username_claim::Column::LastUsedAt, now.into())
-                .filter(username_claim::Column::Id.eq(old.id))
-                .filter(username_claim::Column::LastUsedAt.lte(cutoff))
-                .exec(db)
-                .await?;
-            if updated.rows_affected != 1 {
-                return Err(ClaimError::Taken(name.to_string()));
+            for old in lapsed {
+                end_lapsed(db, &old, name, now).await?;
             }
-            // The previous owner's sessions (long idle) lose the name with the claim.
-            session::Entity::delete_many()
-                .filter(session::Column::ClaimId.eq(old.id))
-                .exec(db)
-                .await?;
-            Ok(username_claim::Model {
-                id: old.id,
-                name_key: old.name_key,
-                name: name.to_string(),
-                passphrase_hash,
-                last_used_at: now,
-            })
-        }
-        Grant::New {
-            lapsed: None,
-            passphrase_hash,
-        } => {
             let row = username_claim::ActiveModel {
                 name_key: Set(name_key(name)),
                 name: Set(name.to_string()),
@@ -185,14 +230,21 @@ pub async fn apply(
                 last_used_at: Set(now),
                 ..Default::default()
             };
-            match row.insert(db).await {
-                Ok(claim) => Ok(claim),
-                // Someone claimed the same name a moment earlier.
-                Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                    Err(ClaimError::Taken(name.to_string()))
-                }
-                Err(err) => Err(err.into()),
-            }
+            let claim = row
+                .insert(db)
+                .await
+                .map_err(|err| taken_if_unique(err, name))?;
+            let keys = name_keys(name)
+                .into_iter()
+                .map(|key| username_key::ActiveModel {
+                    key: Set(key),
+                    claim_id: Set(claim.id),
+                });
+            username_key::Entity::insert_many(keys)
+                .exec_without_returning(db)
+                .await
+                .map_err(|err| taken_if_unique(err, name))?;
+            Ok(claim)
         }
         Grant::Existing {
             claim,
@@ -205,6 +257,51 @@ pub async fn apply(
             }
             Ok(row.update(db).await?)
         }
+    }
+}
+
+/// Ends a lapsed claim before its name (or a look-alike) is claimed anew, with the sessions
+/// that still hold it and its keys; refuses if it was used meanwhile (a concurrent login).
+async fn end_lapsed(
+    db: &impl ConnectionTrait,
+    old: &username_claim::Model,
+    name: &Username,
+    now: DateTime<Utc>,
+) -> Result<(), ClaimError> {
+    let cutoff = now - release_after(old.passphrase_hash.is_some());
+    let ended = username_claim::Entity::delete_many()
+        .filter(username_claim::Column::Id.eq(old.id))
+        .filter(username_claim::Column::LastUsedAt.lte(cutoff))
+        .exec(db)
+        .await?;
+    if ended.rows_affected != 1 {
+        return Err(ClaimError::Taken(name.to_string()));
+    }
+    forget_claims(db, vec![old.id]).await?;
+    Ok(())
+}
+
+/// Ends the sessions holding these (deleted) claims and drops their keys. The keys would go
+/// with the claims by cascade; deleting them here does not depend on foreign keys.
+async fn forget_claims(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<(), DbErr> {
+    session::Entity::delete_many()
+        .filter(session::Column::ClaimId.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    username_key::Entity::delete_many()
+        .filter(username_key::Column::ClaimId.is_in(ids))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A unique-key violation means someone claimed the same name (or a look-alike) a moment
+/// earlier.
+fn taken_if_unique(err: DbErr, name: &Username) -> ClaimError {
+    if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        ClaimError::Taken(name.to_string())
+    } else {
+        err.into()
     }
 }
 
@@ -239,15 +336,12 @@ pub async fn release_lapsed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Re
         if lapsed.is_empty() {
             continue;
         }
-        session::Entity::delete_many()
-            .filter(session::Column::ClaimId.is_in(lapsed.clone()))
-            .exec(db)
-            .await?;
         released += username_claim::Entity::delete_many()
-            .filter(username_claim::Column::Id.is_in(lapsed))
+            .filter(username_claim::Column::Id.is_in(lapsed.clone()))
             .exec(db)
             .await?
             .rows_affected;
+        forget_claims(db, lapsed).await?;
     }
     Ok(released)
 }

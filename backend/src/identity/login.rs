@@ -2,7 +2,6 @@
 //! transaction with ending the browser's previous session.
 
 use super::claims::{self, ClaimError};
-use super::name_key::name_key;
 use super::sessions::{self, Session};
 use crate::rate_limit::{Action, Actor, Limited, RateLimiter};
 use crate::store::memberships;
@@ -68,25 +67,19 @@ pub async fn log_in(
         client,
     } = attempt;
     let holder = current.map(|s| s.claim_id);
-    let key = name_key(username);
-    let existing = claims::find_by_key(db, &key).await?;
+    let matching = claims::find_matching(db, username).await?;
     let now = chrono::Utc::now();
-    // A passphrase for a name someone else holds is a guess: few per name, wherever from.
-    let guessing = existing.as_ref().is_some_and(|claim| {
-        passphrase.is_some()
-            && claim.passphrase_hash.is_some()
-            && holder != Some(claim.id)
-            && !claims::is_released(claim, now)
-    });
-    if guessing {
-        limiter
-            .check(
-                Action::PassphraseTry,
-                &[Actor::Name(key), Actor::ip(client)],
-            )
-            .map_err(LoginError::Limited)?;
+    // A passphrase for a name someone else holds is a guess: few per name (whichever
+    // look-alike spelling is tried), wherever from.
+    if let claims::Owner::Claim(owner) = matching.owner(holder, now) {
+        if passphrase.is_some() && owner.passphrase_hash.is_some() && holder != Some(owner.id) {
+            let actors = [Actor::Name(owner.name_key.clone()), Actor::ip(client)];
+            limiter
+                .check(Action::PassphraseTry, &actors)
+                .map_err(LoginError::Limited)?;
+        }
     }
-    let grant = claims::decide(username, passphrase, holder, existing, now).await?;
+    let grant = claims::decide(username, passphrase, holder, &matching, now).await?;
     // One transaction: a rename never leaves two sessions, or rooms without their session.
     let txn = db.begin().await?;
     let claim = claims::apply(&txn, grant, username, now).await?;

@@ -29,6 +29,9 @@ const SQL: &[&str] = &[
     "%' UNION SELECT token FROM session --",
 ];
 
+/// Names claimed before the cases run (without passphrase), for look-alikes to fail against.
+pub const CLAIMED: [&str; 5] = ["Alice", "Bill", "Tom", "Mike", "Nina"];
+
 /// Every case, in the order they run.
 pub fn all() -> Vec<Case> {
     let mut cases = Vec::new();
@@ -41,6 +44,7 @@ pub fn all() -> Vec<Case> {
     bad_keys(&mut cases);
     chat_api(&mut cases);
     impersonation(&mut cases);
+    look_alike_capitals(&mut cases);
     cross_site(&mut cases);
     cases
 }
@@ -251,6 +255,10 @@ fn invisible_characters(cases: &mut Vec<Case>) {
         ("ansi escape", "a\u{1b}[31mred"),
         ("bell", "bell\u{7}"),
         ("byte order mark", "\u{FEFF}bom"),
+        ("arabic letter mark", "ab\u{061C}cd"),
+        ("word joiner", "ab\u{2060}cd"),
+        ("hangul filler", "ab\u{3164}cd"),
+        ("tag letter", "ab\u{E0041}cd"),
     ];
     for (i, (what, name)) in refused_in_names.into_iter().enumerate() {
         cases.push(case(
@@ -587,6 +595,31 @@ fn impersonation(cases: &mut Vec<Case>) {
                 }
                 Ok(Stored::NOTHING)
             }
+        }));
+    }
+}
+
+/// Look-alikes of [`CLAIMED`] names that differ in case, script or compatibility form: each
+/// refused, nothing stored.
+fn look_alike_capitals(cases: &mut Vec<Case>) {
+    let copies = [
+        ("capital I for l", "AIice"),
+        ("capitals I for l", "BiII"),
+        ("Cyrillic capital Te", "\u{422}om"),
+        ("Cyrillic capital Em", "\u{41C}ike"),
+        ("Greek capital Nu", "\u{39D}ina"),
+        ("all Cyrillic capitals", "\u{422}\u{41E}\u{41C}"),
+        ("all Greek small", "\u{3BD}\u{3B9}\u{3BD}\u{3B1}"),
+        ("l for capital I", "Mlke"),
+        ("vertical bar form", "A\u{FE31}ice"),
+        ("capitals", "ALICE"),
+        ("digit one for l", "Bi11"),
+    ];
+    for (i, (what, copy)) in copies.into_iter().enumerate() {
+        cases.push(case("look_alike", i, what, move |fx| async move {
+            let res = fx.app.call("login", &[("username", copy)], None).await;
+            status_in("login", &res, &[422])?;
+            Ok(Stored::NOTHING)
         }));
     }
 }

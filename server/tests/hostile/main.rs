@@ -111,7 +111,8 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 
 static FIXTURE: OnceLock<Fixture> = OnceLock::new();
 
-/// Starts the server and prepares the room, the defender and the claimed name "admin".
+/// Starts the server and prepares the room, the defender and the claimed names ("admin" with
+/// a passphrase, and [`cases::CLAIMED`]).
 async fn fixture() -> Fixture {
     let app = spawn_app().await;
     let key = app.create_room("Target").await;
@@ -131,6 +132,10 @@ async fn fixture() -> Fixture {
         )
         .await;
     assert_eq!(res.status(), 200, "admin claims the name with a passphrase");
+    for name in cases::CLAIMED {
+        let res = app.call("login", &[("username", name)], None).await;
+        assert_eq!(res.status(), 200, "{name} claims the name");
+    }
     let db = app.db().await;
     Fixture {
         app,

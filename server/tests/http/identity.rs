@@ -59,13 +59,18 @@ async fn a_claimed_name_or_its_look_alikes_cannot_be_used_by_someone_else() {
         "alice",
         "Alice",
         "ALICE",
-        "\u{430}lice",         // Cyrillic а
         "\u{ff41}\u{ff4c}ice", // full-width ａｌ
         "al\u{131}ce",         // dotless ı
+        "AIice",               // capital I for l
+        "A\u{fe31}ice",        // a vertical bar form for l
     ] {
         let message = refusal(login_as(&app, copy, "", None).await).await;
         assert!(message.contains("is taken"), "{copy:?}: {message}");
     }
+    // A look-alike letter from another script inside a word is refused before names are
+    // compared.
+    let message = refusal(login_as(&app, "\u{430}lice", "", None).await).await;
+    assert!(message.contains("writing systems"), "{message}");
     assert_eq!(app.count("session").await, 1);
     assert_eq!(app.count("username_claim").await, 1);
     // Different names are still free, and the owner's browser keeps the name.
@@ -234,4 +239,60 @@ async fn the_sweep_ends_idle_sessions_and_releases_unused_names() {
         .map(|claim| claim.name)
         .collect();
     assert_eq!(kept, ["jack"]);
+}
+
+#[tokio::test]
+async fn names_claimed_before_look_alike_keys_get_them_oldest_first() {
+    use backend::store::entities::username_key;
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ActiveModelTrait, Database, Set};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = crate::test_db::TestDatabase::fresh(dir.path()).await;
+    let db = Database::connect(&database.url).await.expect("connect");
+    // The schema as it was before names had several keys, with two names that look alike
+    // once capitals count ("AIice" has a capital I), claimed in that order.
+    Migrator::up(&db, Some(7)).await.expect("migrate to 7");
+    for (name, old_key) in [("Alice", "alice"), ("AIice", "aiice")] {
+        username_claim::ActiveModel {
+            name_key: Set(old_key.to_owned()),
+            name: Set(name.to_owned()),
+            passphrase_hash: Set(None),
+            last_used_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .expect("old claim");
+    }
+    Migrator::up(&db, None).await.expect("migrate");
+    let owner_of = |key: &'static str| {
+        let db = db.clone();
+        async move {
+            username_key::Entity::find_by_id(key.to_owned())
+                .one(&db)
+                .await
+                .expect("key query")
+                .map(|row| row.claim_id)
+        }
+    };
+    assert_eq!(
+        owner_of("alice").await,
+        Some(1),
+        "the shared key goes to the older claim"
+    );
+    assert_eq!(
+        owner_of("aiice").await,
+        Some(2),
+        "the newer one keeps its own key"
+    );
+    // Every spelling of either is now refused to anyone new.
+    let alice = domain::Username::parse("ALICE").unwrap();
+    let matching = backend::identity::claims::find_matching(&db, &alice)
+        .await
+        .expect("matching");
+    assert!(matches!(
+        matching.owner(None, Utc::now()),
+        backend::identity::claims::Owner::Claim(claim) if claim.name == "Alice"
+    ));
 }

@@ -1,8 +1,9 @@
 //! SeaORM entities: the Chat, Message and Session models of `docs/functional-spec.md`, which
-//! session opened which chat, and who owns which username.
+//! session opened which chat, who owns which username and under which keys.
 
 pub mod chat;
 pub mod membership;
 pub mod message;
 pub mod session;
 pub mod username_claim;
+pub mod username_key;
