@@ -21,8 +21,10 @@ test("a second person cannot take a claimed name; the owner reclaims it with the
   );
   await other.logIn("ZELDA", "not her passphrase");
   await expect(otherPage.locator(".form-error")).toHaveText("Wrong passphrase for “ZELDA”.");
-  await other.logIn("z\u0435lda", ""); // Cyrillic е
+  await other.logIn("ZeIda", ""); // capital I for l
   await expect(otherPage.locator(".form-error")).toContainText("is taken");
+  await other.logIn("z\u0435lda", ""); // Cyrillic е inside a Latin word
+  await expect(otherPage.locator(".form-error")).toContainText("writing systems");
   await expect(otherPage).toHaveURL(/\/login\?next=/);
 
   // They pick their own name and are in, under it.
