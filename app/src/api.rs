@@ -102,7 +102,7 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
         has_older: messages.len() as u64 == ROOM_PAGE_MESSAGES,
         online,
         chat_id: room.id,
-        share_url: room.hash_key.share_url(&public_origin()?),
+        share_url: room.hash_key.share_url(&public_origin(&services)?),
         name: room.name,
         hash_key: room.hash_key,
         me,

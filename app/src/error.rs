@@ -33,6 +33,9 @@ pub enum AppError {
     /// The database cannot be reached right now; nothing was stored.
     #[error("The chat is briefly unavailable. Please try again in a moment.")]
     Unavailable,
+    /// Too many expensive requests (passphrase checks) at once; nothing was done.
+    #[error("The server is busy. Please try again in a few seconds.")]
+    Busy,
     /// A fault on our side; details are in the server log, never in the answer.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -47,7 +50,7 @@ impl AppError {
             AppError::NotLoggedIn => 401,
             AppError::BadRequest(_) => 400,
             AppError::TooMany { .. } => 429,
-            AppError::Unreachable(_) | AppError::Unavailable => 503,
+            AppError::Unreachable(_) | AppError::Unavailable | AppError::Busy => 503,
             AppError::Internal => 500,
         }
     }
@@ -106,8 +109,13 @@ impl From<backend::rate_limit::Limited> for AppError {
 impl From<backend::identity::claims::ClaimError> for AppError {
     fn from(err: backend::identity::claims::ClaimError) -> Self {
         use backend::identity::claims::ClaimError;
+        use backend::identity::passphrase_hash::HashError;
         match err {
             ClaimError::Store(err) => err.into(),
+            ClaimError::Hash(HashError::Busy) => {
+                tracing::warn!("passphrase hashing is saturated; a login was turned away");
+                AppError::Busy
+            }
             ClaimError::Hash(err) => {
                 tracing::error!(error = %err, "passphrase hashing failed");
                 AppError::Internal

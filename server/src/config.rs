@@ -2,6 +2,7 @@
 
 use backend::identity::cookies::CookiePolicy;
 use backend::Settings;
+use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 
 /// Everything the server reads from its environment at start.
@@ -30,9 +31,10 @@ impl Config {
             .ok()
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| migration::DEFAULT_DATABASE_URL.to_owned());
-        let leptos = leptos::prelude::get_configuration(None)
+        let mut leptos = leptos::prelude::get_configuration(None)
             .map_err(|e| ConfigError(e.to_string()))?
             .leptos_options;
+        leptos.env = run_mode(std::env::var("LEPTOS_ENV").ok().as_deref());
         Ok(Self {
             database_url,
             leptos,
@@ -48,6 +50,19 @@ impl Config {
     }
 }
 
+/// Production unless `LEPTOS_ENV` asks for development (`DEV`: live reload, whose websocket the
+/// page's Content-Security-Policy then allows); Leptos on its own would default to development.
+fn run_mode(leptos_env: Option<&str>) -> Env {
+    match leptos_env.map(str::trim) {
+        Some(mode)
+            if mode.eq_ignore_ascii_case("dev") || mode.eq_ignore_ascii_case("development") =>
+        {
+            Env::DEV
+        }
+        _ => Env::PROD,
+    }
+}
+
 /// Reads a boolean variable: `0`/`false` or `1`/`true`, `default` when unset.
 fn flag(name: &str, default: bool) -> Result<bool, ConfigError> {
     match std::env::var(name).ok().as_deref().map(str::trim) {
@@ -57,5 +72,19 @@ fn flag(name: &str, default: bool) -> Result<bool, ConfigError> {
         Some(other) => Err(ConfigError(format!(
             "{name} must be true or false, got {other:?}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_unless_development_is_asked_for() {
+        assert_eq!(run_mode(None), Env::PROD);
+        assert_eq!(run_mode(Some("PROD")), Env::PROD);
+        assert_eq!(run_mode(Some("")), Env::PROD);
+        assert_eq!(run_mode(Some("DEV")), Env::DEV);
+        assert_eq!(run_mode(Some("development")), Env::DEV);
     }
 }

@@ -1,6 +1,6 @@
 //! Gives server-function errors their real HTTP status. Leptos answers every server-function
 //! error with 500; a refused input is the client's fault (4xx), never a server error. A rate
-//! limited request also gets `Retry-After`.
+//! limited or busy-turned-away request also gets `Retry-After`.
 
 use app::error::AppError;
 use axum::{
@@ -32,10 +32,14 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
-        if let AppError::TooMany { retry_after_secs } = err {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, retry_after_secs.into());
+        let retry_after = match err {
+            AppError::TooMany { retry_after_secs } => Some(retry_after_secs),
+            // Passphrase checks take well under a second each: the queue moves fast.
+            AppError::Busy => Some(2),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            parts.headers.insert(header::RETRY_AFTER, secs.into());
         }
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -5,6 +5,7 @@ pub mod chats_api;
 pub mod config;
 pub mod connection;
 pub mod error_status;
+pub mod flash;
 pub mod live;
 pub mod router;
 pub mod security;

@@ -1,6 +1,6 @@
 //! The HTTP routes: Leptos pages and server functions, the JSON API, static assets.
 
-use crate::{chats_api, error_status, live, security};
+use crate::{chats_api, error_status, flash, live, security};
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::{routing::get, Router};
@@ -62,10 +62,17 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             error_status::server_fn_error_status,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.services.cookies,
+            flash::error_flash,
+        ))
         // Outermost last: headers on every answer, then the cross-site check, then the body
         // limit, before anything reads a body.
         .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.services.trusted_proxy,
+            security::refuse_cross_site,
+        ))
         .layer(axum::middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

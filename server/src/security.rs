@@ -2,7 +2,7 @@
 //! and responses carry the browser security headers.
 
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{header, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -15,17 +15,24 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 ///
 /// Browsers send `Sec-Fetch-Site` (and `Origin` on POST); a form on another site posting here
 /// says `cross-site` and an origin that is not ours. Clients that send neither (curl, scripts)
-/// are not browsers carrying someone else's cookies, so they pass.
-pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
+/// are not browsers carrying someone else's cookies, so they pass. Our own host is the `Host`
+/// header, or `X-Forwarded-Host` when `trusted_proxy` says a proxy sets it.
+pub async fn refuse_cross_site(
+    State(trusted_proxy): State<bool>,
+    req: Request,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let headers = req.headers();
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let cross_by_fetch = fetch_site.is_some_and(|site| site != "same-origin" && site != "none");
-    // Behind a reverse proxy the public host is in X-Forwarded-Host.
-    let host = headers
-        .get("x-forwarded-host")
+    // Behind a trusted reverse proxy the public host is in X-Forwarded-Host.
+    let forwarded_host = trusted_proxy
+        .then(|| headers.get("x-forwarded-host"))
+        .flatten();
+    let host = forwarded_host
         .or_else(|| headers.get(header::HOST))
         .and_then(|v| v.to_str().ok());
     let cross_by_origin = headers

@@ -56,8 +56,10 @@ pub fn set_session_cookie(services: &Services, token: Option<&str>) -> Result<()
     Ok(())
 }
 
-/// The site's origin as the visitor reached it (`http://host:port`), for share links.
-pub fn public_origin() -> Result<String, AppError> {
+/// The site's origin as the visitor reached it (`http://host:port`), for share links. The
+/// `X-Forwarded-*` headers count only behind a trusted proxy: anyone else could put another
+/// site's name into the links the page shows.
+pub fn public_origin(services: &Services) -> Result<String, AppError> {
     let parts = request_parts()?;
     let header = |name: &str| {
         parts
@@ -66,11 +68,13 @@ pub fn public_origin() -> Result<String, AppError> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let host = header("x-forwarded-host")
+    let forwarded = |name: &str| services.trusted_proxy.then(|| header(name)).flatten();
+    let host = forwarded("x-forwarded-host")
         .or_else(|| header("host"))
         .unwrap_or_else(|| "localhost".to_owned());
-    let scheme = match header("x-forwarded-proto").as_deref() {
+    let scheme = match forwarded("x-forwarded-proto").as_deref() {
         Some("https") => "https",
+        _ if services.cookies.secure => "https",
         _ => "http",
     };
     Ok(format!("{scheme}://{host}"))

@@ -186,7 +186,7 @@ pub async fn decide(
     let holds = holder == Some(claim.id);
     match (passphrase, claim.passphrase_hash.clone()) {
         (Some(given), Some(stored)) => {
-            if passphrase_hash::verify(given, stored).await {
+            if passphrase_hash::verify(given, stored).await? {
                 Ok(Grant::Existing {
                     claim,
                     set_passphrase_hash: None,

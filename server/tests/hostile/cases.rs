@@ -45,6 +45,8 @@ pub fn all() -> Vec<Case> {
     chat_api(&mut cases);
     impersonation(&mut cases);
     look_alike_capitals(&mut cases);
+    forwarded_headers(&mut cases);
+    linked_errors(&mut cases);
     cross_site(&mut cases);
     cases
 }
@@ -619,6 +621,86 @@ fn look_alike_capitals(cases: &mut Vec<Case>) {
         cases.push(case("look_alike", i, what, move |fx| async move {
             let res = fx.app.call("login", &[("username", copy)], None).await;
             status_in("login", &res, &[422])?;
+            Ok(Stored::NOTHING)
+        }));
+    }
+}
+
+/// `X-Forwarded-*` from a client that is not a trusted proxy (the default): ignored.
+fn forwarded_headers(cases: &mut Vec<Case>) {
+    cases.push(case(
+        "forwarded",
+        0,
+        "host in the share link",
+        |fx| async move {
+            let res = fx
+                .app
+                .client
+                .get(format!("{}{}", fx.app.base, fx.room))
+                .header("accept", "text/html")
+                .header("cookie", &fx.cookie)
+                .header("x-forwarded-host", "evil.example")
+                .header("x-forwarded-proto", "https")
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            status_in("room page", &res, &[200])?;
+            let html = res.text().await.map_err(|e| e.to_string())?;
+            if html.contains("evil.example") {
+                return Err("the share link names the forwarded host".into());
+            }
+            let own = format!("{}{}", fx.app.base, fx.room);
+            if !html.contains(&own) {
+                return Err(format!("the share link is not {own}"));
+            }
+            Ok(Stored::NOTHING)
+        },
+    ));
+    cases.push(case(
+        "forwarded",
+        1,
+        "host to pass the origin check",
+        |fx| async move {
+            let res = fx
+                .app
+                .client
+                .post(format!("{}/api/send_message", fx.app.base))
+                .header("cookie", &fx.cookie)
+                .header("origin", "http://evil.example")
+                .header("x-forwarded-host", "evil.example")
+                .form(&[("hash_key", fx.key.as_str()), ("content", "forwarded")])
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            status_in("send_message", &res, &[403])?;
+            Ok(Stored::NOTHING)
+        },
+    ));
+}
+
+/// Error text carried in a link (`__err`, as Leptos writes it for forms without JavaScript):
+/// never shown; only errors this browser's own post produced are.
+fn linked_errors(cases: &mut Vec<Case>) {
+    use base64::Engine;
+    let forged = [
+        ("login page", "/login?next=/&__path=/api/login&__err="),
+        ("home page", "/?__path=/api/create_room&__err="),
+        ("room page", "ROOM?__path=/api/send_message&__err="),
+    ];
+    for (i, (what, link)) in forged.into_iter().enumerate() {
+        cases.push(case("linked_error", i, what, move |fx| async move {
+            let text = r#"{"Invalid":"Your account is locked: call +1 555 0100"}"#;
+            let encoded = base64::engine::general_purpose::URL_SAFE.encode(text);
+            let link = link.replace("ROOM", &fx.room);
+            let res = fx
+                .app
+                .get_page(&format!("{link}{encoded}"), Some(&fx.cookie))
+                .await;
+            status_in("page", &res, &[200])?;
+            let html = res.text().await.map_err(|e| e.to_string())?;
+            if html.contains("call +1 555 0100") {
+                return Err("the page shows text from the link".into());
+            }
             Ok(Stored::NOTHING)
         }));
     }

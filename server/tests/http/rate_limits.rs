@@ -83,7 +83,8 @@ async fn sending_too_fast_is_refused_and_stores_nothing() {
             )
             .await;
         let target = crate::support::location(&res);
-        if target.contains("__err=") {
+        // Refused: back to the room, the error in the flash cookie.
+        if target.contains("__path=") {
             refused_form = Some(target);
             break;
         }

@@ -51,16 +51,60 @@ async fn invalid_room_names_are_refused_with_a_message_and_nothing_stored() {
         let body = res.text().await.unwrap();
         assert!(body.contains(expected), "{body}");
     }
-    // JavaScript off: back to the form, with the error in the URL for the page to show.
+    // JavaScript off: back to the form, the error in a short-lived cookie (never in the link)
+    // that the page shows once.
     let res = app
         .post_form("create_room", &[("name", "")], "/", None)
         .await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = location(&res);
-    assert!(back.contains("__err="), "{back}");
-    let page = app.get_page(back.trim_start_matches(&app.base), None).await;
+    assert!(
+        back.contains("__path=") && !back.contains("__err="),
+        "{back}"
+    );
+    let flash = flash_cookie(&res).expect("the error travels in a cookie");
+    let path = back.trim_start_matches(&app.base).to_owned();
+    let page = app.get_page(&path, Some(&flash)).await;
+    let cleared = page
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap_or("").starts_with("chat_flash=;"));
+    assert!(cleared, "the flash is used once");
     assert!(page.text().await.unwrap().contains("cannot be empty"));
     assert_eq!(app.count("chat").await, 0);
+}
+
+/// The `chat_flash=...` pair a response sets, ready for a Cookie header.
+fn flash_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("chat_flash=") && !v.starts_with("chat_flash=;"))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_link_cannot_put_text_under_a_form() {
+    use base64::Engine;
+    let app = spawn_app().await;
+    let forged = r#"{"Invalid":"Your account is locked: call +1 555 0100"}"#;
+    let encoded = base64::engine::general_purpose::URL_SAFE.encode(forged);
+    let page = app
+        .get_page(
+            &format!("/login?next=/&__path=/api/login&__err={encoded}"),
+            None,
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("call +1 555 0100"),
+        "the linked text is shown"
+    );
+    assert!(html.contains("Choose a username"));
 }
 
 #[tokio::test]

@@ -116,6 +116,7 @@ async fn spawn(settings: Settings) -> TestApp {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let options = LeptosOptions::builder()
+        .env(leptos::config::Env::PROD)
         .output_name("chat")
         .site_root(dir.path().to_string_lossy().to_string())
         .site_addr(addr)
