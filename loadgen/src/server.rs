@@ -35,6 +35,7 @@ impl Spawned {
             // One generator sends for thousands of people from one address: the per-session
             // and per-address limits would measure themselves, not delivery.
             .env("RATE_LIMITS", "false")
+            .env("MAX_CONNECTIONS_PER_ADDRESS", "0")
             .stdout(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {bin}: {e}"))?;

@@ -1,5 +1,6 @@
 //! Configuration from the environment.
 
+use crate::admission::ConnectionLimits;
 use backend::identity::cookies::CookiePolicy;
 use backend::Settings;
 use leptos::config::Env;
@@ -17,6 +18,9 @@ pub struct Config {
     /// `RATE_LIMITS=false` only for load tests, `TRUSTED_PROXY=true` behind a proxy that sets
     /// `X-Forwarded-For`.
     pub settings: Settings,
+    /// How many connections the server holds (`MAX_CONNECTIONS_PER_ADDRESS`, 0 for no
+    /// per-address cap; none behind a trusted proxy).
+    pub connections: ConnectionLimits,
 }
 
 /// Why the configuration could not be read.
@@ -35,16 +39,27 @@ impl Config {
             .map_err(|e| ConfigError(e.to_string()))?
             .leptos_options;
         leptos.env = run_mode(std::env::var("LEPTOS_ENV").ok().as_deref());
+        let trusted_proxy = flag("TRUSTED_PROXY", false)?;
+        let per_address = match number("MAX_CONNECTIONS_PER_ADDRESS")? {
+            _ if trusted_proxy => None,
+            Some(0) => None,
+            Some(cap) => Some(cap),
+            None => Some(ConnectionLimits::DEFAULT_PER_ADDRESS),
+        };
         Ok(Self {
             database_url,
             leptos,
+            connections: ConnectionLimits {
+                total: ConnectionLimits::total_from_file_limit(),
+                per_address,
+            },
             settings: Settings {
                 room_buffer: backend::live::hub::DEFAULT_ROOM_BUFFER,
                 cookies: CookiePolicy {
                     secure: flag("COOKIE_SECURE", false)?,
                 },
                 rate_limits: flag("RATE_LIMITS", true)?,
-                trusted_proxy: flag("TRUSTED_PROXY", false)?,
+                trusted_proxy,
             },
         })
     }
@@ -60,6 +75,17 @@ fn run_mode(leptos_env: Option<&str>) -> Env {
             Env::DEV
         }
         _ => Env::PROD,
+    }
+}
+
+/// Reads a whole-number variable, `None` when unset.
+fn number(name: &str) -> Result<Option<usize>, ConfigError> {
+    match std::env::var(name).ok().as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|_| ConfigError(format!("{name} must be a whole number, got {raw:?}"))),
     }
 }
 

@@ -3,6 +3,7 @@
 //! buffers hyper keeps per connection. Everything else (and any live request whose head does not
 //! arrive in the first packet) is served by hyper and the axum router.
 
+use crate::admission::{Admission, Refusal};
 use crate::live::{self, LiveRequest, STREAM_HEADERS};
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -31,11 +32,17 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// clients then waits its turn instead of all holding their opening state at once.
 const CONCURRENT_OPENS: usize = 32;
 
-/// Accepts connections until `shutdown` completes, then waits for in-flight requests.
+/// How long a live stream may wait for its client to take the next bytes before it is closed
+/// (a client that stops reading must not hold its connection forever).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Accepts connections within `admission`'s caps until `shutdown` completes, then waits for
+/// in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     services: Services,
+    admission: Admission,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -54,10 +61,19 @@ pub async fn serve(
                 }
             },
         };
+        let ticket = match admission.admit(peer.ip()) {
+            Ok(ticket) => ticket,
+            Err(refusal) => {
+                tokio::spawn(turn_away(stream, refusal));
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let (router, services, opening) = (router.clone(), services.clone(), Arc::clone(&opening));
         let watcher = graceful.watcher();
         tokio::spawn(async move {
+            // The connection's place is freed when this task ends.
+            let _ticket = ticket;
             // Each branch is boxed: a task is as large as its largest state, and hyper's
             // connection state must not be paid for by every idle live client.
             if is_live_request(&stream).await {
@@ -87,6 +103,27 @@ pub async fn serve(
     {
         tracing::warn!("some connections did not finish before shutdown");
     }
+}
+
+/// Answers a connection past the caps with 503 and closes it, without reading the request.
+async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
+    tracing::debug!(?refusal, "connection turned away");
+    let message = match refusal {
+        Refusal::Full => "The server is at capacity. Please try again in a moment.",
+        Refusal::AddressFull => {
+            "Too many connections from your address. Close some tabs and try again."
+        }
+    };
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
+         retry-after: 5\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{message}",
+        message.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.shutdown().await
+    })
+    .await;
 }
 
 /// Whether the first packet holds `GET /chatrooms/<key>/events...` (peeked, not consumed).
@@ -175,7 +212,9 @@ async fn serve_live(mut stream: TcpStream, services: Services, opening: Arc<Sema
         tokio::select! {
             next = events.next() => match next {
                 Some(Ok(bytes)) => {
-                    if writer.write_all(&bytes).await.is_err() {
+                    // A client that stopped reading fills its socket buffer; give up on it.
+                    let written = tokio::time::timeout(WRITE_TIMEOUT, writer.write_all(&bytes)).await;
+                    if !matches!(written, Ok(Ok(()))) {
                         return;
                     }
                 }

@@ -1,6 +1,7 @@
 //! The axum host: configuration, the router (Leptos pages, server functions, the JSON API) and
 //! serving with graceful shutdown. A library so integration tests can start the real server.
 
+pub mod admission;
 pub mod chats_api;
 pub mod config;
 pub mod connection;
@@ -42,8 +43,14 @@ pub async fn serve(
         leptos_options: config.leptos,
     };
     let router = app(state.clone());
-    tracing::info!(addr = %listener.local_addr()?, "listening");
-    connection::serve(listener, router, state.services, async move {
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        max_connections = config.connections.total,
+        per_address = ?config.connections.per_address,
+        "listening"
+    );
+    let admission = admission::Admission::new(config.connections);
+    connection::serve(listener, router, state.services, admission, async move {
         shutdown.await;
         // End the live streams, or graceful shutdown would wait for them forever.
         let _ = stop_live.send(true);

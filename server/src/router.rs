@@ -9,7 +9,15 @@ use domain::paths::{CHAT_API_ROUTES, EVENTS_ROUTE};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
-use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
+use std::time::Duration;
+use tower_http::{
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer,
+    trace::TraceLayer,
+};
+
+/// How long a client may take to send a request body (at most 64 KiB): a body that never
+/// arrives must not hold the connection.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The app's routes, generated once per process. Generating them sets a process-wide flag that
 /// makes any resource first polled meanwhile wait forever (leptos-rs/leptos#4773): a second
@@ -69,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         // Outermost last: headers on every answer, then the cross-site check, then the body
         // limit, before anything reads a body.
         .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(
             state.services.trusted_proxy,
             security::refuse_cross_site,

@@ -1,7 +1,10 @@
-//! Cross-site writes, oversized bodies and security headers.
+//! Cross-site writes, oversized and slow bodies, connection caps and security headers.
 
-use crate::support::spawn_app;
+use crate::support::{spawn_app, spawn_capped_app, TestApp};
 use reqwest::StatusCode;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn a_cross_site_form_post_cannot_send_a_message() {
@@ -166,4 +169,86 @@ async fn over_https_the_session_cookie_is_secure_and_host_bound() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Sends `head` (and whatever body bytes it carries) on a raw connection, then waits; returns
+/// what the server wrote and how long until it closed the connection.
+async fn hold_open(app: &TestApp, request: &[u8], wait: Duration) -> (String, Option<Duration>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(wait, stream.read_to_end(&mut answer)).await;
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        closed.ok().map(|_| started.elapsed()),
+    )
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_is_cut_off() {
+    let app = spawn_app().await;
+    let request = b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=";
+    let limit = server::router::BODY_TIMEOUT + Duration::from_secs(5);
+    let (answer, closed) = hold_open(&app, request, limit).await;
+    let closed = closed.expect("the connection is closed within the body timeout");
+    assert!(
+        closed >= server::router::BODY_TIMEOUT - Duration::from_secs(1),
+        "{closed:?}"
+    );
+    let status = answer.split(' ').nth(1).unwrap_or("none");
+    assert!(
+        status == "400" || status == "408",
+        "a client error, never a 5xx: {answer}"
+    );
+    assert_eq!(app.count("session").await, 0);
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_more_than_its_share_of_connections() {
+    let app = spawn_capped_app(3).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect"),
+        );
+    }
+    let (answer, closed) = hold_open(&app, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", WAIT).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.contains("Too many connections from your address"),
+        "{answer}"
+    );
+    assert!(closed.is_some(), "turned away at once");
+    // A place freed is a place for the next connection.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (answer, _) = hold_open(
+        &app,
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        WAIT,
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn silent_connections_are_closed_before_and_between_requests() {
+    let app = spawn_app().await;
+    let wait = Duration::from_secs(16);
+    let (half_head, idle) = tokio::join!(
+        // Half a request head, then silence.
+        hold_open(&app, b"GET / HTTP/1.1\r\nHost:", wait),
+        // A finished request on a kept-alive connection, then silence.
+        hold_open(&app, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", wait),
+    );
+    assert!(half_head.1.is_some(), "a head that never ends is cut off");
+    assert!(!half_head.0.contains(" 5"), "{}", half_head.0);
+    assert!(idle.0.starts_with("HTTP/1.1 200"), "{}", idle.0);
+    assert!(idle.1.is_some(), "an idle kept-alive connection is closed");
 }

@@ -106,7 +106,40 @@ fn init_logs() {
     });
 }
 
+/// Like [`spawn_app`], with at most `per_address` connections from one address, and a client
+/// that keeps no idle connections (they would count).
+pub async fn spawn_capped_app(per_address: usize) -> TestApp {
+    let mut app = spawn_with(
+        test_settings(),
+        server::admission::ConnectionLimits {
+            total: server::admission::ConnectionLimits::total_from_file_limit(),
+            per_address: Some(per_address),
+        },
+    )
+    .await;
+    // Dropping the old client closes the connection it kept from waiting for the server.
+    app.client = Client::builder()
+        .redirect(Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    app
+}
+
 async fn spawn(settings: Settings) -> TestApp {
+    let connections = server::admission::ConnectionLimits {
+        total: server::admission::ConnectionLimits::total_from_file_limit(),
+        // Tests come from one address, far more at once than people do.
+        per_address: None,
+    };
+    spawn_with(settings, connections).await
+}
+
+async fn spawn_with(
+    settings: Settings,
+    connections: server::admission::ConnectionLimits,
+) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let database = TestDatabase::fresh(dir.path()).await;
@@ -126,6 +159,7 @@ async fn spawn(settings: Settings) -> TestApp {
         database_url: db_url.clone(),
         leptos: options,
         settings,
+        connections,
     };
     tokio::spawn(async move {
         server::serve(listener, config, async {
