@@ -129,7 +129,8 @@ pub async fn messages_before(
     before: MessageId,
 ) -> Result<Vec<ChatMessage>, AppError> {
     let services = services()?;
-    let (room, _) = room_and_session(&services, &hash_key).await?;
+    let (room, session) = room_and_session(&services, &hash_key).await?;
+    rate_limit(&services, Action::History, Some(session.id))?;
     Ok(rooms::messages_before(&services.db, room.id, before, HISTORY_PAGE).await?)
 }
 

@@ -21,6 +21,8 @@ pub enum Action {
     Send,
     /// "is typing…" notices.
     Typing,
+    /// Reading history: older messages while scrolling back, pages of the JSON API.
+    History,
 }
 
 /// Who is being limited.
@@ -95,6 +97,8 @@ fn limit(action: Action, actor: ActorKind) -> Option<Rate> {
         (Action::Send, Session) => Some(rate(20, 500)),
         (Action::Send, Ip) => Some(rate(100, 50)),
         (Action::Typing, Session) => Some(rate(10, 1_000)),
+        (Action::History, Session) => Some(rate(60, 200)),
+        (Action::History, Ip) => Some(rate(300, 20)),
         _ => None,
     }
 }

@@ -5,6 +5,7 @@ use crate::identity::cookies::CookiePolicy;
 use crate::identity::sessions::{self, Session};
 use crate::live::fanout::Fanout;
 use crate::live::hub::Hub;
+use crate::live::stream_caps::StreamCaps;
 use crate::live::writer::MessageWriter;
 use crate::rate_limit::RateLimiter;
 use domain::ChatId;
@@ -23,6 +24,8 @@ pub struct Services {
     pub fanout: Fanout,
     /// The batching message writer (store, then publish).
     pub writer: MessageWriter,
+    /// Live streams open per session.
+    pub streams: StreamCaps,
     /// Becomes `true` when the server shuts down, so live streams end and let it stop.
     pub shutdown: watch::Receiver<bool>,
     /// How the session cookie is named and flagged.
@@ -60,6 +63,7 @@ impl Services {
             hub,
             fanout,
             writer,
+            streams: StreamCaps::default(),
             shutdown,
             cookies: settings.cookies,
             limiter: Arc::new(RateLimiter::new(settings.rate_limits)),

@@ -8,6 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use backend::rate_limit::{Action, Actor};
 use backend::store::{memberships, rooms};
 use backend::Services;
 use domain::model::ChatMessage;
@@ -48,6 +49,9 @@ pub enum ApiError {
     /// A query parameter is not what it should be.
     #[error("{0}")]
     BadQuery(String),
+    /// Too many pages read too fast.
+    #[error("slow down: try again in {0} s")]
+    TooMany(u64),
     /// A database fault (logged, not shown).
     #[error("something went wrong on our side; please try again")]
     Internal,
@@ -58,13 +62,20 @@ impl IntoResponse for ApiError {
         let status = match self {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::BadQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (
+        let mut response = (
             status,
             Json(serde_json::json!({ "error": self.to_string() })),
         )
-            .into_response()
+            .into_response();
+        if let ApiError::TooMany(secs) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -115,6 +126,10 @@ pub async fn messages(
     if !memberships::is_member(&services.db, session.id, id).await? {
         return Err(ApiError::NotFound);
     }
+    services
+        .limiter
+        .check(Action::History, &[Actor::Session(session.id)])
+        .map_err(|limited| ApiError::TooMany(limited.retry_after_secs))?;
     let after = MessageId(parse_param(
         query.after.as_deref(),
         "after",

@@ -12,6 +12,7 @@ use axum::{
 };
 use backend::live::frame::{encode_frame, Delivery, Frame};
 use backend::live::hub::Subscription;
+use backend::live::stream_caps::StreamTicket;
 use backend::store::rooms;
 use backend::Services;
 use domain::live::LiveEvent;
@@ -89,6 +90,9 @@ pub enum LiveError {
     /// `after` or `Last-Event-ID` is not a message id.
     #[error("The resume position must be a message id.")]
     BadResume,
+    /// The session holds as many live streams as it may.
+    #[error("Too many open pages of this chat in this browser. Close some tabs and try again.")]
+    TooManyStreams,
     /// Database fault (logged).
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -137,14 +141,25 @@ pub async fn open(
     request: LiveRequest<'_>,
 ) -> Result<impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static, LiveError> {
     let key = HashKey::parse(request.hash_key).map_err(|_| LiveError::NotFound)?;
+    // Without a session cookie there is nothing to look up.
+    if services
+        .cookies
+        .token_from_headers(request.headers)
+        .is_none()
+    {
+        return Err(LiveError::NotLoggedIn);
+    }
+    let session = services
+        .session(request.headers)
+        .await?
+        .ok_or(LiveError::NotLoggedIn)?;
     let chat = rooms::find_by_hash_key(&services.db, &key)
         .await?
         .ok_or(LiveError::NotFound)?;
-    let username = services
-        .session(request.headers)
-        .await?
-        .ok_or(LiveError::NotLoggedIn)?
-        .name;
+    let ticket = services
+        .streams
+        .open(session.id)
+        .map_err(|_| LiveError::TooManyStreams)?;
     let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
     // No position at all: live messages only, no replay of the whole history. The newest id
     // before subscribing is where a later resync starts; every live message comes after it
@@ -153,12 +168,12 @@ pub async fn open(
         Some(after) => Position::CatchUpFrom(after),
         None => Position::LiveFrom(rooms::last_message_id(&services.db, chat.id).await?),
     };
-    let subscription = services.hub.subscribe(chat.id, &username);
+    let subscription = services.hub.subscribe(chat.id, &session.name);
     Ok(live_stream(
         services.clone(),
         chat.id,
         position,
-        subscription,
+        (subscription, ticket),
     ))
 }
 
@@ -169,6 +184,7 @@ impl LiveError {
             LiveError::NotFound => StatusCode::NOT_FOUND,
             LiveError::NotLoggedIn => StatusCode::UNAUTHORIZED,
             LiveError::BadResume => StatusCode::BAD_REQUEST,
+            LiveError::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
             LiveError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -221,12 +237,14 @@ fn live_stream(
     services: Services,
     chat_id: ChatId,
     position: Position,
-    subscription: Subscription,
+    (subscription, ticket): (Subscription, StreamTicket),
 ) -> impl Stream<Item = Result<Bytes, Infallible>> {
     let mut shutdown = services.shutdown.clone();
     async_stream::stream! {
-        // Move the whole subscription in (not just its receiver): its presence lives with it.
+        // Move the whole subscription in (not just its receiver): its presence lives with it,
+        // as does the session's place for a stream.
         let mut subscription = subscription;
+        let _ticket = ticket;
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
         // Who is here now; joins and leaves follow as they happen.
         yield Ok(services.hub.presence_now(chat_id).bytes);

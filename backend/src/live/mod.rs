@@ -7,4 +7,5 @@ pub mod cluster;
 pub mod fanout;
 pub mod frame;
 pub mod hub;
+pub mod stream_caps;
 pub mod writer;

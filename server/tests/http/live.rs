@@ -283,3 +283,33 @@ async fn a_stalled_client_neither_slows_the_others_nor_loses_messages() {
         .collect();
     assert_eq!(seen, ids);
 }
+
+#[tokio::test]
+async fn one_session_holds_a_bounded_number_of_streams() {
+    let app = spawn_app().await;
+    let key = app.create_room("Tabs").await;
+    let me = app.login("tabby").await;
+    let mut tabs = Vec::new();
+    for _ in 0..backend::live::stream_caps::PER_SESSION {
+        tabs.push(app.events(&key, &me, None).await);
+    }
+    let res = app.events_response(&key, Some(&me), None).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Someone else still gets in, and a closed tab frees a place.
+    let other = app.login("other").await;
+    let _theirs = app.events(&key, &other, None).await;
+    drop(tabs.pop());
+    let mut reopened = None;
+    for _ in 0..50 {
+        let res = app.events_response(&key, Some(&me), None).await;
+        if res.status() == StatusCode::OK {
+            reopened = Some(res);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        reopened.is_some(),
+        "the place of a closed stream comes back"
+    );
+}

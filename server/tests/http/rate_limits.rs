@@ -165,3 +165,28 @@ async fn room_creation_is_limited_per_session() {
     assert_limited(res).await;
     assert_eq!(app.count("chat").await, 10);
 }
+
+#[tokio::test]
+async fn reading_history_is_limited_per_session_in_both_ways_in() {
+    let app = spawn_limited_app(false).await;
+    let key = app.create_room("Archive").await;
+    let me = app.login("reader").await;
+    let room = app.get_page(&format!("/chatrooms/{key}/"), Some(&me)).await;
+    assert_eq!(room.status(), StatusCode::OK);
+    // Scrolling back: a burst of pages, then "slow down".
+    let form = [("hash_key", key.as_str()), ("before", "1000")];
+    let (passed, refused) =
+        until_refused(200, |_| app.call("messages_before", &form, Some(&me))).await;
+    assert_eq!(passed, 60);
+    assert_limited(refused).await;
+    // The JSON API shares the session's budget.
+    let res = app
+        .client
+        .get(format!("{}/chats/1/", app.base))
+        .header("cookie", &me)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+}
