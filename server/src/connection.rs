@@ -23,8 +23,10 @@ use tower::ServiceExt;
 
 /// How long a client may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest request head the lean path reads (cookies included).
+/// Largest request head either path reads (cookies included); past it the answer is 431.
 const MAX_HEAD: usize = 16 * 1024;
+/// Most header lines either path accepts (hyper's default); past it the answer is 431.
+const MAX_HEADERS: usize = 100;
 /// How long in-flight requests may take to finish once shutdown starts.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -88,6 +90,7 @@ pub async fn serve(
                 let connection = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEAD_TIMEOUT)
+                    .max_buf_size(MAX_HEAD)
                     .serve_connection(TokioIo::new(stream), service);
                 if let Err(err) = Box::pin(watcher.watch(connection)).await {
                     tracing::debug!(error = %err, "connection ended with an error");
@@ -158,16 +161,19 @@ struct LiveHead {
     headers: http::HeaderMap,
 }
 
-/// Parses a request head read by [`read_head`].
-fn parse_head(head: &[u8]) -> Option<LiveHead> {
-    let mut parsed_headers = [httparse::EMPTY_HEADER; 48];
+/// Parses a request head read by [`read_head`], as hyper would: bare-LF line ends accepted,
+/// the key and `after` percent-decoded, too many headers refused with 431.
+fn parse_head(head: &[u8]) -> Result<LiveHead, u16> {
+    let mut parsed_headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut parsed_headers);
-    let Ok(httparse::Status::Complete(_)) = request.parse(head) else {
-        return None;
-    };
-    let target = request.path?;
+    match request.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => return Err(431),
+        _ => return Err(400),
+    }
+    let target = request.path.ok_or(400u16)?;
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let hash_key = events_path_key(path)?;
+    let hash_key = events_path_key(path).ok_or(404u16)?;
     let after = query
         .split('&')
         .find_map(|pair| pair.strip_prefix("after="));
@@ -180,11 +186,43 @@ fn parse_head(head: &[u8]) -> Option<LiveHead> {
             headers.append(name, value);
         }
     }
-    Some(LiveHead {
-        hash_key: hash_key.to_owned(),
-        after: after.map(str::to_owned),
+    Ok(LiveHead {
+        hash_key: percent_decode(hash_key, false).ok_or(400u16)?,
+        after: after
+            .map(|a| percent_decode(a, true).ok_or(400u16))
+            .transpose()?,
         headers,
     })
+}
+
+/// `raw` with `%XX` escapes decoded (and, in a query, `+` as a space); `None` if the result
+/// is not UTF-8. A `%` without two hex digits stays as it is.
+fn percent_decode(raw: &str, in_query: bool) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| bytes.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match (escaped, bytes[at]) {
+            (Some(byte), _) => {
+                out.push(byte);
+                at += 3;
+            }
+            (None, b'+') if in_query => {
+                out.push(b' ');
+                at += 1;
+            }
+            (None, byte) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Serves one live stream on a raw connection, then closes it.
@@ -247,9 +285,17 @@ async fn open_live(
         }
         Err(_) => return None,
     };
-    let Some(head) = parse_head(&head) else {
-        let _ = write_refusal(stream, 400, "Malformed request.").await;
-        return None;
+    let head = match parse_head(&head) {
+        Ok(head) => head,
+        Err(status) => {
+            let message = match status {
+                431 => "Request header fields too large.",
+                404 => "Not found.",
+                _ => "Malformed request.",
+            };
+            let _ = write_refusal(stream, status, message).await;
+            return None;
+        }
     };
     let last_event_id = head
         .headers
@@ -277,7 +323,8 @@ async fn open_live(
     }
 }
 
-/// Reads up to the end of the request head; refuses with a status when it is too large.
+/// Reads up to the end of the request head (CRLF or bare-LF line ends, as hyper accepts);
+/// refuses with a status when it is too large.
 async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, u16> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
@@ -287,13 +334,18 @@ async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, u16> {
             return Err(400);
         }
         head.extend_from_slice(&chunk[..n]);
-        if head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if head_is_complete(&head) {
             return Ok(head);
         }
         if head.len() > MAX_HEAD {
             return Err(431);
         }
     }
+}
+
+/// Whether `head` holds a whole request head (a blank line after the header lines).
+fn head_is_complete(head: &[u8]) -> bool {
+    head.windows(2).any(|w| w == b"\n\n") || head.windows(3).any(|w| w == b"\n\r\n")
 }
 
 async fn write_refusal(stream: &mut TcpStream, status: u16, message: &str) -> std::io::Result<()> {
@@ -342,6 +394,33 @@ mod tests {
         assert_eq!(head.hash_key, "abcdEFGH1234-_xy");
         assert_eq!(head.after.as_deref(), Some("42"));
         assert_eq!(head.headers.get("cookie").unwrap(), "a=b");
-        assert!(parse_head(b"GET /elsewhere HTTP/1.1\r\n\r\n").is_none());
+        assert_eq!(
+            parse_head(b"GET /elsewhere HTTP/1.1\r\n\r\n").err(),
+            Some(404)
+        );
+    }
+
+    #[test]
+    fn heads_are_read_as_hyper_reads_them() {
+        // Bare LF line ends.
+        let bare = b"GET /chatrooms/abcdEFGH1234-_xy/events HTTP/1.1\nHost: x\n\n";
+        assert!(head_is_complete(bare));
+        assert!(parse_head(bare).is_ok());
+        assert!(!head_is_complete(b"GET / HTTP/1.1\r\nHost: x\r\n"));
+        // Percent-encoded key and position.
+        let encoded =
+            parse_head(b"GET /chatrooms/%61bcdEFGH1234-_xy/events?after=%34%32 HTTP/1.1\r\n\r\n")
+                .unwrap();
+        assert_eq!(encoded.hash_key, "abcdEFGH1234-_xy");
+        assert_eq!(encoded.after.as_deref(), Some("42"));
+        // Too many header lines: 431, like hyper.
+        let mut crowded = b"GET /chatrooms/abcdEFGH1234-_xy/events HTTP/1.1\r\n".to_vec();
+        for i in 0..=MAX_HEADERS {
+            crowded.extend_from_slice(format!("x-{i}: y\r\n").as_bytes());
+        }
+        crowded.extend_from_slice(b"\r\n");
+        assert_eq!(parse_head(&crowded).err(), Some(431));
+        assert_eq!(percent_decode("a%2", false).as_deref(), Some("a%2"));
+        assert_eq!(percent_decode("%FF", false), None);
     }
 }

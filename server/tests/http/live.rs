@@ -313,3 +313,42 @@ async fn one_session_holds_a_bounded_number_of_streams() {
         "the place of a closed stream comes back"
     );
 }
+
+/// Writes `request` on a raw connection and returns the first bytes of the answer.
+async fn raw_answer(app: &crate::support::TestApp, request: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+        .await
+        .expect("an answer within 5 s")
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn live_heads_are_understood_as_hyper_understands_them() {
+    let app = spawn_app().await;
+    let key = app.create_room("Heads").await;
+    let me = app.login("parser").await;
+    // Bare LF line ends, and an encoded key and position.
+    let bare = format!("GET /chatrooms/{key}/events HTTP/1.1\nHost: x\nCookie: {me}\n\n");
+    assert!(raw_answer(&app, bare).await.starts_with("HTTP/1.1 200"));
+    let encoded_key: String = key.bytes().map(|b| format!("%{b:02X}")).collect();
+    let encoded = format!(
+        "GET /chatrooms/{encoded_key}/events?after=%30 HTTP/1.1\r\nHost: x\r\nCookie: {me}\r\n\r\n"
+    );
+    assert!(raw_answer(&app, encoded).await.starts_with("HTTP/1.1 200"));
+    // Too many header lines: the same 431 on the live path and on hyper's.
+    let crowd: String = (0..120).map(|i| format!("x-{i}: y\r\n")).collect();
+    for path in [format!("/chatrooms/{key}/events"), "/".to_owned()] {
+        let answer = raw_answer(
+            &app,
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\n{crowd}\r\n"),
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 431"), "{path}: {answer}");
+    }
+}
