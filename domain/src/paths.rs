@@ -8,6 +8,12 @@ pub const ROOMS_PREFIX: &str = "/chatrooms/";
 pub const EVENTS_SUFFIX: &str = "/events";
 /// The live-stream route as the router writes it.
 pub const EVENTS_ROUTE: &str = "/chatrooms/{hash_key}/events";
+/// The cookie that proves an error in a link was produced for this browser (see the server's
+/// `flash` module); with HTTPS its `__Host-` form.
+pub const FLASH_COOKIE: &str = "chat_flash";
+/// [`FLASH_COOKIE`] as set over HTTPS.
+pub const FLASH_COOKIE_SECURE: &str = "__Host-chat_flash";
+
 /// The JSON API route of one chat, as the router writes it (with and without the final slash).
 pub const CHAT_API_ROUTES: [&str; 2] = ["/chats/{id}/", "/chats/{id}"];
 

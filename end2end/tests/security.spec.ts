@@ -62,3 +62,26 @@ test("pages hydrate under a nonce Content-Security-Policy without violations", a
   // And nothing of our own was refused.
   expect(violations.filter((v) => !/inline event handler/i.test(v))).toEqual([]);
 });
+
+test("a link cannot put text under a form, but a refused post shows its own error", async ({
+  browser,
+}) => {
+  // A crafted link carrying an error: nothing shown, before or after hydration.
+  const page = await (await browser.newContext()).newPage();
+  const forged = Buffer.from('{"Invalid":"Your account is locked: call +1 555 0100"}').toString(
+    "base64url",
+  );
+  await page.goto(`/login?next=/&__path=/api/login&__err=${forged}`);
+  await expect(page.getByLabel("Username")).toBeVisible();
+  await expect.poll(() => page.url()).not.toContain("__err");
+  await expect(page.getByText("call +1 555 0100")).toHaveCount(0);
+  await page.waitForTimeout(500);
+  await expect(page.locator(".form-error")).toHaveCount(0);
+
+  // A refused post without JavaScript comes back with its own error, shown once.
+  const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await noJs.goto("/");
+  await noJs.getByLabel("Chatroom name").fill(" ");
+  await noJs.getByRole("button", { name: "Create chatroom" }).click();
+  await expect(noJs.locator(".form-error")).toHaveText("The room name cannot be empty.");
+});

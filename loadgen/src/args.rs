@@ -15,7 +15,10 @@ usage: loadgen [--server-bin PATH | --target URL...] [options]
   --rooms R           rooms, clients spread evenly (default 10)
   --rate M            messages per second offered, over all rooms (default 100; 0 = idle)
   --duration S        seconds of sending (default 10)
-  --history N         instead: time room page loads with 10 and with N messages";
+  --history N         instead: time room page loads with 10 and with N messages
+  --abuse N           instead: N slow heads, N slow bodies, N stalled live streams and 50
+                      passphrase logins against a --server-bin started under ulimit -n 1024,
+                      with its production connection caps; a prober times GET / throughout";
 
 /// Parsed options.
 #[derive(Debug, Clone)]
@@ -30,6 +33,7 @@ pub struct Args {
     pub rate: u64,
     pub duration: Duration,
     pub history: Option<usize>,
+    pub abuse: Option<usize>,
 }
 
 impl Args {
@@ -46,6 +50,7 @@ impl Args {
             rate: 100,
             duration: Duration::from_secs(10),
             history: None,
+            abuse: None,
         };
         while let Some(flag) = raw.next() {
             if flag == "--help" || flag == "-h" {
@@ -67,6 +72,7 @@ impl Args {
                 "--rate" => args.rate = number(&value)?,
                 "--duration" => args.duration = Duration::from_secs(number(&value)?),
                 "--history" => args.history = Some(number(&value)? as usize),
+                "--abuse" => args.abuse = Some(number(&value)? as usize),
                 other => return Err(format!("unknown option {other}")),
             }
         }

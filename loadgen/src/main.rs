@@ -4,6 +4,7 @@
 //!
 //! `cargo run --release -p loadgen -- --help` lists the options; the README has examples.
 
+mod abuse;
 mod args;
 mod history;
 mod report;
@@ -26,6 +27,18 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let Some(count) = args.abuse {
+        return match run_abuse(&args, count).await {
+            Ok(table) => {
+                println!("{table}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("loadgen: {err}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(big) = args.history {
         return match run_history(&args, big).await {
             Ok(table) => {
@@ -52,6 +65,19 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The `--abuse` run against a server it starts.
+async fn run_abuse(args: &Args, count: usize) -> Result<String, String> {
+    server::raise_fd_limit();
+    let bin = args
+        .server_bin
+        .as_deref()
+        .ok_or("--abuse needs --server-bin PATH (it starts the server under ulimit -n 1024)")?;
+    let spawned =
+        server::Spawned::start_as(bin, args.database_url.as_deref(), server::Profile::Abuse)
+            .await?;
+    abuse::run(&spawned.base, spawned.pid, count).await
 }
 
 /// The `--history` benchmark against a started or given server.

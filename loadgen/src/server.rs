@@ -1,5 +1,6 @@
 //! Starting a server to measure, and reading its memory use.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -17,6 +18,15 @@ impl Spawned {
     /// Starts `bin` on a free port with `database_url` (default: a fresh SQLite file) and waits
     /// until it answers.
     pub async fn start(bin: &str, database_url: Option<&str>) -> Result<Self, String> {
+        Self::start_as(bin, database_url, Profile::Load).await
+    }
+
+    /// Like [`Spawned::start`], configured for `profile`.
+    pub async fn start_as(
+        bin: &str,
+        database_url: Option<&str>,
+        profile: Profile,
+    ) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -25,18 +35,37 @@ impl Spawned {
         let db = database_url.map(str::to_owned).unwrap_or_else(|| {
             format!("sqlite://{}?mode=rwc", dir.path().join("load.db").display())
         });
-        let child = Command::new(bin)
+        let mut command = Command::new(bin);
+        command
             .env("DATABASE_URL", db)
             .env("LEPTOS_OUTPUT_NAME", "chat")
             .env("LEPTOS_SITE_ROOT", dir.path())
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_ENV", "PROD")
             .env("RUST_LOG", "warn")
-            // One generator sends for thousands of people from one address: the per-session
-            // and per-address limits would measure themselves, not delivery.
+            // One generator acts for thousands of people from one address: request budgets
+            // would measure themselves, not delivery.
             .env("RATE_LIMITS", "false")
-            .env("MAX_CONNECTIONS_PER_ADDRESS", "0")
-            .stdout(Stdio::null())
+            .stdout(Stdio::null());
+        match profile {
+            Profile::Load => {
+                command.env("MAX_CONNECTIONS_PER_ADDRESS", "0");
+            }
+            Profile::Abuse => {
+                // SAFETY: only setrlimit between fork and exec (async-signal-safe).
+                unsafe {
+                    command.pre_exec(|| {
+                        let limit = libc::rlimit {
+                            rlim_cur: ABUSE_FILE_LIMIT,
+                            rlim_max: ABUSE_FILE_LIMIT,
+                        };
+                        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+                        Ok(())
+                    });
+                }
+            }
+        }
+        let child = command
             .spawn()
             .map_err(|e| format!("cannot start {bin}: {e}"))?;
         let spawned = Spawned {
@@ -62,6 +91,18 @@ impl Drop for Spawned {
         let _ = self.child.wait();
     }
 }
+
+/// How a started server is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// For load: no connection cap per address (all clients share one).
+    Load,
+    /// For abuse: production connection caps, and the open-file limit of a default machine.
+    Abuse,
+}
+
+/// The open-file limit the abuse run gives the server (a common default).
+const ABUSE_FILE_LIMIT: libc::rlim_t = 1024;
 
 /// Resident memory of the given processes, in KiB (0 for any we cannot read).
 pub fn total_rss_kib(pids: &[u32]) -> u64 {

@@ -1,8 +1,10 @@
-//! The error of a form posted without JavaScript reaches the page that shows it in a short-lived
-//! cookie, never in the link: Leptos sends the browser back with the error in the query
-//! (`__path=…&__err=…`), which would let anyone craft a link that shows their text under our
-//! form. So an `__err` in a request is always dropped; an error leaves in the redirect only as
-//! this cookie, and comes back into the query (for Leptos to render) only from it.
+//! The error of a form posted without JavaScript is shown only to the browser that posted it.
+//! Leptos sends the browser back with the error in the link (`__path=…&__err=…`), and both
+//! the server and the hydrating page render whatever `__err` a link carries: anyone could craft
+//! a link that shows their text under our forms. So the redirect also sets a one-minute cookie
+//! holding the same error; a request whose `__err` does not match that cookie has it dropped
+//! before rendering, and the browser side does the same before hydrating (`app::client::flash`),
+//! so both render the same page. An attacker cannot set the cookie in someone else's browser.
 
 use axum::{
     extract::{Request, State},
@@ -11,39 +13,41 @@ use axum::{
     response::Response,
 };
 use backend::identity::cookies::CookiePolicy;
+use domain::paths::{FLASH_COOKIE, FLASH_COOKIE_SECURE};
 
-/// Seconds a flashed error waits for the page that shows it.
+/// Seconds a flashed error stays provable.
 const MAX_AGE_SECS: u32 = 60;
 
-/// The query keys Leptos uses for an error shown without JavaScript.
-const PATH_KEY: &str = "__path";
+/// The query key Leptos uses for an error shown without JavaScript.
 const ERROR_KEY: &str = "__err";
 
 fn cookie_name(policy: CookiePolicy) -> &'static str {
     if policy.secure {
-        "__Host-chat_flash"
+        FLASH_COOKIE_SECURE
     } else {
-        "chat_flash"
+        FLASH_COOKIE
     }
 }
 
-fn cookie(policy: CookiePolicy, value: &str, max_age: u32) -> Option<HeaderValue> {
+/// The flash cookie (readable by the page's script, which checks it before hydrating; it
+/// holds only an error message this browser was just shown).
+fn cookie(policy: CookiePolicy, value: &str) -> Option<HeaderValue> {
     let secure = if policy.secure { "; Secure" } else { "" };
     let name = cookie_name(policy);
     HeaderValue::from_str(&format!(
-        "{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}"
+        "{name}={value}; SameSite=Lax; Path=/; Max-Age={MAX_AGE_SECS}{secure}"
     ))
     .ok()
 }
 
-/// `query` without the pairs named `key`, and the value of the last one removed.
+/// `query` without the pairs named `key`, and the (percent-decoded) value of the last one.
 fn without(query: &str, key: &str) -> (String, Option<String>) {
     let mut removed = None;
     let kept: Vec<&str> = query
         .split('&')
         .filter(|pair| match pair.split_once('=') {
             Some((k, v)) if k == key => {
-                removed = Some(v.to_owned());
+                removed = Some(percent_decode(v));
                 false
             }
             None if *pair == key => false,
@@ -51,6 +55,28 @@ fn without(query: &str, key: &str) -> (String, Option<String>) {
         })
         .collect();
     (kept.join("&"), removed)
+}
+
+/// `%XX` escapes decoded (an error is URL-safe base64, whose `=` padding arrives as `%3D`).
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| bytes.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(byte) = escaped {
+            out.push(byte);
+            at += 3;
+        } else {
+            out.push(bytes[at]);
+            at += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The flashed error among the request's cookies, if any.
@@ -77,71 +103,48 @@ fn with_query(uri: &Uri, query: &str) -> Option<Uri> {
     rebuilt.parse().ok()
 }
 
-/// Drops any `__err` the request carries; puts back the flashed one for the page it was meant
-/// for (the redirect target, which carries `__path`). Returns whether a flash was used.
-fn take_in(req: &mut Request, policy: CookiePolicy) -> bool {
+/// Drops an `__err` that this browser's flash cookie does not prove. Returns whether one was
+/// dropped.
+fn drop_unproven(req: &mut Request, policy: CookiePolicy) -> bool {
     let Some(query) = req.uri().query().map(str::to_owned) else {
         return false;
     };
-    let (mut query, _ignored) = without(&query, ERROR_KEY);
-    let has_path = query
-        .split('&')
-        .any(|pair| pair.split_once('=').is_some_and(|(k, _)| k == PATH_KEY));
-    let flashed = has_path.then(|| flashed_error(req, policy)).flatten();
-    if let Some(error) = &flashed {
-        query.push_str(&format!("&{ERROR_KEY}={error}"));
+    let (stripped, Some(error)) = without(&query, ERROR_KEY) else {
+        return false;
+    };
+    if flashed_error(req, policy).as_deref() == Some(error.as_str()) {
+        return false;
     }
-    if let Some(uri) = with_query(req.uri(), &query) {
+    if let Some(uri) = with_query(req.uri(), &stripped) {
         *req.uri_mut() = uri;
     }
-    flashed.is_some()
+    true
 }
 
-/// Moves an `__err` out of a redirect's `Location` into the flash cookie.
-fn send_out(response: &mut Response, policy: CookiePolicy) {
-    let Some(location) = response
+/// Sets the flash cookie for the error a redirect carries in its `Location`.
+fn flash_out(response: &mut Response, policy: CookiePolicy) {
+    let error = response
         .headers()
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
-    else {
-        return;
-    };
-    let Some((base, query)) = location.split_once('?') else {
-        return;
-    };
-    let (query, Some(error)) = without(query, ERROR_KEY) else {
-        return;
-    };
-    let target = if query.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{query}")
-    };
-    let (Ok(target), Some(flash)) = (
-        HeaderValue::from_str(&target),
-        cookie(policy, &error, MAX_AGE_SECS),
-    ) else {
-        return;
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::LOCATION, target);
-    headers.append(header::SET_COOKIE, flash);
+        .and_then(|location| location.split_once('?'))
+        .and_then(|(_, query)| without(query, ERROR_KEY).1);
+    if let Some(flash) = error.and_then(|error| cookie(policy, &error)) {
+        response.headers_mut().append(header::SET_COOKIE, flash);
+    }
 }
 
-/// The middleware: errors of no-JavaScript form posts travel only in the flash cookie.
+/// The middleware: errors in links render only for the browser that produced them.
 pub async fn error_flash(
     State(policy): State<CookiePolicy>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let used = take_in(&mut req, policy);
-    let mut response = next.run(req).await;
-    send_out(&mut response, policy);
-    if used {
-        if let Some(clear) = cookie(policy, "", 0) {
-            response.headers_mut().append(header::SET_COOKIE, clear);
-        }
+    if drop_unproven(&mut req, policy) {
+        tracing::info!("dropped an error text carried in a link");
     }
+    let mut response = next.run(req).await;
+    flash_out(&mut response, policy);
     response
 }
 
@@ -150,50 +153,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pairs_are_removed_by_name_only() {
+    fn pairs_are_removed_by_name_only_and_decoded() {
         assert_eq!(
-            without("next=/x&__path=/api/login&__err=abc", ERROR_KEY),
+            without("next=/x&__path=/api/login&__err=ab%3D", ERROR_KEY),
             (
                 "next=/x&__path=/api/login".to_owned(),
-                Some("abc".to_owned())
+                Some("ab=".to_owned())
             )
         );
         assert_eq!(without("a=1&b=2", ERROR_KEY), ("a=1&b=2".to_owned(), None));
-        assert_eq!(without("__err", ERROR_KEY), (String::new(), None));
         assert_eq!(
             without("x__err=1&__errx=2", ERROR_KEY),
             ("x__err=1&__errx=2".to_owned(), None)
         );
     }
 
+    fn request(uri: &str, cookie: Option<&str>) -> Request {
+        let mut builder = Request::builder().uri(uri);
+        if let Some(cookie) = cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        builder.body(axum::body::Body::empty()).unwrap()
+    }
+
     #[test]
-    fn a_request_keeps_only_a_flashed_error() {
+    fn only_an_error_the_cookie_proves_is_kept() {
         let policy = CookiePolicy::default();
-        let mut crafted = Request::builder()
-            .uri("/login?next=/&__path=/api/login&__err=ZXZpbA==")
-            .body(axum::body::Body::empty())
-            .unwrap();
-        assert!(!take_in(&mut crafted, policy));
+        let mut crafted = request("/login?next=/&__path=/api/login&__err=ZXZpbA%3D%3D", None);
+        assert!(drop_unproven(&mut crafted, policy));
         assert_eq!(crafted.uri(), "/login?next=/&__path=/api/login");
 
-        let mut flashed = Request::builder()
-            .uri("/login?next=/&__path=/api/login")
-            .header(header::COOKIE, "chat_flash=b3Vycw==; other=1")
-            .body(axum::body::Body::empty())
-            .unwrap();
-        assert!(take_in(&mut flashed, policy));
-        assert_eq!(
-            flashed.uri(),
-            "/login?next=/&__path=/api/login&__err=b3Vycw=="
+        let mut other = request(
+            "/login?__path=/api/login&__err=ZXZpbA%3D%3D",
+            Some("chat_flash=b3Vycw=="),
         );
+        assert!(drop_unproven(&mut other, policy));
 
-        // A flash is used only by the page Leptos sent the browser to.
-        let mut elsewhere = Request::builder()
-            .uri("/?x=1")
-            .header(header::COOKIE, "chat_flash=b3Vycw==")
-            .body(axum::body::Body::empty())
-            .unwrap();
-        assert!(!take_in(&mut elsewhere, policy));
-        assert_eq!(elsewhere.uri(), "/?x=1");
+        let proven = "/login?next=/&__path=/api/login&__err=b3Vycw%3D%3D";
+        let mut ours = request(proven, Some("x=1; chat_flash=b3Vycw=="));
+        assert!(!drop_unproven(&mut ours, policy));
+        assert_eq!(ours.uri(), proven);
     }
 }

@@ -83,8 +83,7 @@ async fn sending_too_fast_is_refused_and_stores_nothing() {
             )
             .await;
         let target = crate::support::location(&res);
-        // Refused: back to the room, the error in the flash cookie.
-        if target.contains("__path=") {
+        if target.contains("__err=") {
             refused_form = Some(target);
             break;
         }
