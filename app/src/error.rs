@@ -18,6 +18,21 @@ pub enum AppError {
     /// The action needs a username first.
     #[error("Please choose a username first.")]
     NotLoggedIn,
+    /// A ban of this room covers the visitor.
+    #[error("You were banned from this room.")]
+    Banned,
+    /// The room is locked and the visitor is not a member.
+    #[error("This room is closed to new people.")]
+    Locked,
+    /// The visitor may not do this (e.g. moderate without the role); nothing changed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Slow mode: the author must wait before their next message; nothing was stored.
+    #[error("Slow mode: wait {wait_secs} s before your next message.")]
+    SlowMode {
+        /// Seconds still to wait.
+        wait_secs: u32,
+    },
     /// Too many requests of this kind: nothing was stored.
     #[error("Slow down: try again in {retry_after_secs} s.")]
     TooMany {
@@ -48,6 +63,8 @@ impl AppError {
             AppError::Invalid(_) => 422,
             AppError::NotFound => 404,
             AppError::NotLoggedIn => 401,
+            AppError::Banned | AppError::Locked | AppError::Forbidden(_) => 403,
+            AppError::SlowMode { .. } => 429,
             AppError::BadRequest(_) => 400,
             AppError::TooMany { .. } => 429,
             AppError::Unreachable(_) | AppError::Unavailable | AppError::Busy => 503,
@@ -92,6 +109,46 @@ impl From<backend::Error> for AppError {
             AppError::Unavailable
         } else {
             AppError::Internal
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::moderation::access::AccessError> for AppError {
+    fn from(err: backend::moderation::access::AccessError) -> Self {
+        use backend::moderation::access::{AccessError, Refusal};
+        match err {
+            AccessError::Refused(Refusal::NotFound) => AppError::NotFound,
+            AccessError::Refused(Refusal::Banned) => AppError::Banned,
+            AccessError::Refused(Refusal::Locked) => AppError::Locked,
+            AccessError::Store(err) => err.into(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::moderation::actions::ModerationError> for AppError {
+    fn from(err: backend::moderation::actions::ModerationError) -> Self {
+        use backend::moderation::actions::ModerationError;
+        match err {
+            ModerationError::Forbidden(_) | ModerationError::OutOfReach(_) => {
+                AppError::Forbidden(err.to_string())
+            }
+            ModerationError::NoSuchPerson(_)
+            | ModerationError::NoSuchMessage
+            | ModerationError::NoSuchBan => AppError::Invalid(err.to_string()),
+            ModerationError::Store(err) => err.into(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::live::writer::PostError> for AppError {
+    fn from(err: backend::live::writer::PostError) -> Self {
+        use backend::live::writer::PostError;
+        match err {
+            PostError::SlowMode(wait_secs) => AppError::SlowMode { wait_secs },
+            PostError::Store(err) => err.into(),
         }
     }
 }

@@ -1,13 +1,14 @@
-//! Ends idle sessions and releases unused names on a timer, so the stated periods hold even for
-//! names nobody tries to take.
+//! Ends idle sessions, releases unused names and deletes messages past their room's retention
+//! on a timer, so the stated periods hold even when nobody asks.
 
 use crate::identity::{claims, sessions};
+use crate::store::rooms;
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Time between sweeps.
-const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+/// Time between sweeps (a room keeping messages for a day keeps none much longer).
+const SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// Runs one sweep: idle sessions first (a lapsed claim's sessions are idle too), then claims.
 pub async fn sweep(db: &DatabaseConnection) {
@@ -21,6 +22,11 @@ pub async fn sweep(db: &DatabaseConnection) {
         Ok(0) => {}
         Ok(released) => tracing::info!(released, "released unused usernames"),
         Err(err) => tracing::warn!(error = %err, "could not release unused usernames"),
+    }
+    match rooms::delete_expired_messages(db, now).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "deleted messages past their room's retention"),
+        Err(err) => tracing::warn!(error = %err, "could not apply message retention"),
     }
 }
 

@@ -15,10 +15,27 @@ pub fn new_hash_key() -> HashKey {
     HashKey::from_random_bytes(bytes)
 }
 
+/// Symbols in a browser id: 22 × 6 = 132 random bits.
+pub const BROWSER_ID_LEN: usize = 22;
+
+/// A fresh browser id (132 random bits).
+pub fn new_browser_id() -> String {
+    random_symbols(BROWSER_ID_LEN)
+}
+
+/// Whether `id` has the shape of a browser id we make (so junk is never stored or compared).
+pub fn is_browser_id(id: &str) -> bool {
+    id.len() == BROWSER_ID_LEN && id.bytes().all(|c| URL_SAFE_ALPHABET.contains(&c))
+}
+
 /// A fresh session token (258 random bits).
 pub fn new_session_token() -> String {
+    random_symbols(TOKEN_LEN)
+}
+
+fn random_symbols(len: usize) -> String {
     let mut rng = rand::rng();
-    (0..TOKEN_LEN)
+    (0..len)
         .map(|_| char::from(URL_SAFE_ALPHABET[rng.random_range(0..URL_SAFE_ALPHABET.len())]))
         .collect()
 }
@@ -37,5 +54,9 @@ mod tests {
         assert_eq!(token.len(), TOKEN_LEN);
         assert!(token.bytes().all(|c| URL_SAFE_ALPHABET.contains(&c)));
         assert_ne!(token, new_session_token());
+        let browser = new_browser_id();
+        assert!(is_browser_id(&browser));
+        assert!(!is_browser_id(&token));
+        assert!(!is_browser_id("!!!!!!!!!!!!!!!!!!!!!!"));
     }
 }

@@ -21,8 +21,22 @@ pub enum Action {
     Send,
     /// "is typing…" notices.
     Typing,
-    /// Reading history: older messages while scrolling back, pages of the JSON API.
+    /// Reading history: older messages while scrolling back, pages of the JSON API, exports.
     History,
+    /// A moderation action (deleting, removing, banning, changing the room's settings).
+    Moderate,
+}
+
+/// A client address as one client: IPv6 folded to its /64 prefix (one household or server),
+/// IPv4-mapped IPv6 as the IPv4 address.
+pub fn fold_address(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1_u128 << 64) - 1)).into()),
+        },
+        v4 => v4,
+    }
 }
 
 /// Who is being limited.
@@ -39,16 +53,7 @@ pub enum Actor {
 impl Actor {
     /// The actor for a client address, with IPv6 folded to its /64 prefix.
     pub fn ip(addr: IpAddr) -> Self {
-        match addr {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => Actor::Ip(IpAddr::V4(v4)),
-                None => {
-                    let prefix = u128::from(v6) & !((1_u128 << 64) - 1);
-                    Actor::Ip(IpAddr::V6(prefix.into()))
-                }
-            },
-            v4 => Actor::Ip(v4),
-        }
+        Actor::Ip(fold_address(addr))
     }
 
     fn kind(&self) -> ActorKind {
@@ -99,6 +104,8 @@ fn limit(action: Action, actor: ActorKind) -> Option<Rate> {
         (Action::Typing, Session) => Some(rate(10, 1_000)),
         (Action::History, Session) => Some(rate(60, 200)),
         (Action::History, Ip) => Some(rate(300, 20)),
+        (Action::Moderate, Session) => Some(rate(30, 1_000)),
+        (Action::Moderate, Ip) => Some(rate(100, 200)),
         _ => None,
     }
 }

@@ -34,13 +34,25 @@ id_type!(
 );
 id_type!(
     /// A message in the database. Ids grow with every message stored, so they order a room's
-    /// history and serve as the resume position of live streams and history pages.
+    /// history and serve as the cursor of history pages.
     MessageId
+);
+
+id_type!(
+    /// A position in a room's change feed: every change to a room's messages (a new message, a
+    /// deletion, …) takes the room's next number, in commit order. A live stream resumes after
+    /// the last one it delivered, so it also learns of changes to messages it already showed.
+    Seq
 );
 
 impl MessageId {
     /// Before every message: "from the start".
     pub const START: MessageId = MessageId(0);
+}
+
+impl Seq {
+    /// Before every change.
+    pub const START: Seq = Seq(0);
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! `event:` field and the JSON `type` tag, so adding an event is one entry here (and the
 //! compiler then asks every `match` over [`LiveEvent`] to handle it).
 
-use crate::ids::{ChatId, MessageId};
+use crate::ids::{ChatId, Seq};
 use crate::model::ChatMessage;
+use crate::moderation::RoomState;
 use serde::{Deserialize, Serialize};
 
 /// Declares [`LiveEvent`] with the wire name of each variant, and the list of all names.
@@ -32,8 +33,26 @@ macro_rules! live_events {
 }
 
 live_events! {
-    /// A stored message.
+    /// A message as it is now: new, or changed (deleted, …). The page shows it in place of any
+    /// earlier version with the same id, so receiving it twice changes nothing.
     Message(ChatMessage) = "message",
+    /// The room's name, link, settings and roles; sent when a stream starts and after each change.
+    Room(RoomState) = "room",
+    /// Someone was removed from the room (and banned, if `banned`); their open pages close.
+    Removed {
+        /// Who.
+        username: String,
+        /// Whether they are also kept out.
+        banned: bool,
+    } = "removed",
+    /// The room was deleted; every open page closes.
+    Closed {} = "closed",
+    /// The client was away too long to catch up change by change: it reloads the latest
+    /// messages and goes on from `seq`.
+    Reset {
+        /// The room's change-feed position the stream continues from.
+        seq: Seq,
+    } = "reset",
     /// Who has the room open now (sorted usernames); sent when a stream starts or resyncs.
     Presence {
         /// The chat.
@@ -59,10 +78,12 @@ live_events! {
 }
 
 impl LiveEvent {
-    /// The id a stream resumes from after this event (`Last-Event-ID`), if it has one.
-    pub fn resume_id(&self) -> Option<MessageId> {
+    /// The change-feed position a stream resumes from after this event (`Last-Event-ID`), if
+    /// it has one.
+    pub fn resume_id(&self) -> Option<Seq> {
         match self {
-            LiveEvent::Message(message) => Some(message.id),
+            LiveEvent::Message(message) => Some(message.seq),
+            LiveEvent::Reset { seq } => Some(*seq),
             _ => None,
         }
     }
@@ -71,6 +92,8 @@ impl LiveEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::moderation::{Retention, Role, RoleHolder, SlowMode};
+    use crate::MessageId;
 
     fn samples() -> Vec<LiveEvent> {
         let who = || "alice".to_owned();
@@ -81,7 +104,26 @@ mod tests {
                 timestamp: "2026-11-24T10:00:00.000Z".into(),
                 username: who(),
                 content: "hi".into(),
+                seq: Seq(9),
+                deleted: None,
             }),
+            LiveEvent::Room(RoomState {
+                name: "Lobby".into(),
+                hash_key: crate::HashKey::from_random_bytes([0; 16]),
+                locked: true,
+                slow_mode: SlowMode::from_secs(30).unwrap(),
+                retention: Retention::Week,
+                roles: vec![RoleHolder {
+                    username: who(),
+                    role: Role::Owner,
+                }],
+            }),
+            LiveEvent::Removed {
+                username: who(),
+                banned: true,
+            },
+            LiveEvent::Closed {},
+            LiveEvent::Reset { seq: Seq(12) },
             LiveEvent::Presence {
                 chat_id: ChatId(1),
                 online: vec![who()],
@@ -108,6 +150,19 @@ mod tests {
     #[test]
     fn only_messages_move_the_resume_position() {
         let ids: Vec<_> = samples().iter().map(LiveEvent::resume_id).collect();
-        assert_eq!(ids, [Some(MessageId(3)), None, None, None, None]);
+        assert_eq!(
+            ids,
+            [
+                Some(Seq(9)),
+                None,
+                None,
+                None,
+                Some(Seq(12)),
+                None,
+                None,
+                None,
+                None
+            ]
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Plain serde types that cross the wire between server and browser (and the JSON API).
 
-use crate::ids::{ChatId, MessageId};
+use crate::ids::{ChatId, MessageId, Seq};
 use crate::input::HashKey;
+use crate::moderation::{Deletion, RoomState};
 use serde::{Deserialize, Serialize};
 
 /// One message as the browser and the JSON API see it (the Message model of
@@ -16,8 +17,13 @@ pub struct ChatMessage {
     pub timestamp: String,
     /// Who sent it.
     pub username: String,
-    /// The text, shown as text, never as HTML.
+    /// The text, shown as text, never as HTML (empty once deleted).
     pub content: String,
+    /// The room's change-feed number of this message's latest change.
+    pub seq: Seq,
+    /// Who deleted it, if it was deleted.
+    #[serde(default)]
+    pub deleted: Option<Deletion>,
 }
 
 impl ChatMessage {
@@ -32,14 +38,14 @@ impl ChatMessage {
 pub struct RoomView {
     /// The chat's database id.
     pub chat_id: ChatId,
-    /// Display name.
-    pub name: String,
-    /// The random key in the share link.
-    pub hash_key: HashKey,
+    /// Name, link, settings and roles.
+    pub room: RoomState,
     /// The full share link, built from the address the visitor used.
     pub share_url: String,
     /// The username of the visitor's session.
     pub me: String,
+    /// The room's change-feed position when `messages` were read: the live stream resumes here.
+    pub seq: Seq,
     /// The latest messages, oldest first.
     pub messages: Vec<ChatMessage>,
     /// Whether there may be older messages than the first one in `messages`.

@@ -1,5 +1,6 @@
 //! Schema history for Chat, Message, Session, Membership (which session opened which chat),
-//! UsernameClaim (who owns a name) and UsernameKey (the keys that make two names the same).
+//! UsernameClaim (who owns a name), UsernameKey (the keys that make two names the same), and
+//! room moderation (roles, bans, retired links, the moderation log).
 //! Never imports the backend's entities, so the history stays fixed when the entities change.
 
 pub use sea_orm_migration::prelude::*;
@@ -12,6 +13,7 @@ mod m20261124_000005_create_username_claim_table;
 mod m20261124_000006_add_session_claim_and_activity;
 mod m20261125_000007_widen_ids_to_bigint;
 mod m20261125_000008_create_username_key_table;
+mod m20261129_000009_room_moderation;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
 /// directory, created on first use.
@@ -32,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_add_session_claim_and_activity::Migration),
             Box::new(m20261125_000007_widen_ids_to_bigint::Migration),
             Box::new(m20261125_000008_create_username_key_table::Migration),
+            Box::new(m20261129_000009_room_moderation::Migration),
         ]
     }
 }

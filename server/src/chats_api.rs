@@ -1,6 +1,6 @@
 //! `GET /chats/<id>/?after=<message id>&limit=<n>`: the message data of one chat (the "Chat"
 //! API of `docs/functional-spec.md`), a page at a time, so a client never downloads the whole
-//! history. For members of the chat only.
+//! history. For members of the chat only, and not for anyone its bans cover.
 
 use axum::{
     extract::{Path, Query, State},
@@ -8,6 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use backend::moderation::bans::{self, address_key, Visitor};
 use backend::rate_limit::{Action, Actor};
 use backend::store::{memberships, rooms};
 use backend::Services;
@@ -116,6 +117,7 @@ pub async fn messages(
     State(services): State<Services>,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
 ) -> Result<Json<ChatPage>, ApiError> {
     let id: ChatId = id.parse().map_err(|_| ApiError::NotFound)?;
@@ -145,6 +147,23 @@ pub async fn messages(
     let chat = rooms::find_by_id(&services.db, id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let peer = crate::live::peer_of(&extensions);
+    let address = address_key(backend::client_address::client_address(
+        &headers,
+        peer,
+        services.trusted_proxy,
+    ));
+    let visitor = Visitor {
+        session: &session,
+        browser: services.cookies.browser_from_headers(&headers),
+        address: &address,
+    };
+    if bans::is_banned(&services.db, chat.id, visitor)
+        .await
+        .map_err(backend::Error::from)?
+    {
+        return Err(ApiError::NotFound);
+    }
     let messages = rooms::messages_after(&services.db, chat.id, after, limit).await?;
     let next_after = messages.last().map(|m| m.id);
     Ok(Json(ChatPage {

@@ -311,6 +311,7 @@ async fn open_live(
             after: head.after.as_deref(),
             last_event_id,
             headers: &head.headers,
+            peer: stream.peer_addr().ok().map(|addr| addr.ip()),
         },
     )
     .await;

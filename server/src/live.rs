@@ -1,8 +1,12 @@
 //! `GET /chatrooms/<hash_key>/events`: a room's live stream (Server-Sent Events).
 //!
 //! Order of work, so nothing is missed or sent twice: subscribe to the hub first, then send what
-//! the database holds after the client's last id, then forward live frames, skipping ids already
-//! sent. A listener that falls behind the hub's buffer catches up from the database again.
+//! the room's change feed holds after the client's last position (new messages and changes to
+//! older ones, such as deletions), then forward live frames, skipping positions already sent. A
+//! listener that falls behind the hub's buffer catches up from the database again. A client
+//! that was away for more than [`REPLAY_LIMIT`] changes gets a `reset` instead and reloads the
+//! latest messages. A stream ends when its person is removed from the room or the room is
+//! deleted.
 
 use axum::{
     body::{Body, Bytes},
@@ -13,13 +17,17 @@ use axum::{
 use backend::live::frame::{encode_frame, Delivery, Frame};
 use backend::live::hub::Subscription;
 use backend::live::stream_caps::StreamTicket;
+use backend::moderation::access::{self, AccessError, Refusal};
+use backend::moderation::bans::{address_key, Visitor};
+use backend::moderation::state;
 use backend::store::rooms;
 use backend::Services;
 use domain::live::LiveEvent;
-use domain::{ChatId, HashKey, MessageId};
+use domain::{ChatId, HashKey, Seq};
 use futures_util::Stream;
 use serde::Deserialize;
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
@@ -29,16 +37,30 @@ const KEEPALIVE: Duration = Duration::from_secs(25);
 /// Most waiting frames written together in one chunk.
 const MAX_COALESCE: usize = 64;
 
-/// Frames waiting to be written together; message ids at or below the last sent are dropped.
-#[derive(Default)]
-struct Batch {
+/// Most changes replayed to a reconnecting client; one that missed more gets a `reset`.
+pub const REPLAY_LIMIT: u64 = 1000;
+
+/// Frames waiting to be written together; positions at or below the last sent are dropped.
+struct Batch<'a> {
     frames: Vec<Bytes>,
+    /// Whose stream this is (a removal of this person ends it).
+    username: &'a str,
+    /// Whether a frame in the batch ends the stream (nothing after it is added).
+    ends: bool,
 }
 
-impl Batch {
+impl<'a> Batch<'a> {
+    fn new(username: &'a str) -> Self {
+        Self {
+            frames: Vec::new(),
+            username,
+            ends: false,
+        }
+    }
+
     /// Adds what `delivery` carries unless it was sent already; returns whether it asks for a
     /// resync.
-    fn push(&mut self, delivery: &Delivery, last_sent: &mut MessageId) -> bool {
+    fn push(&mut self, delivery: &Delivery, last_sent: &mut Seq) -> bool {
         match delivery {
             Delivery::Resync => true,
             Delivery::Frame(frame) => {
@@ -48,14 +70,18 @@ impl Batch {
         }
     }
 
-    fn push_frame(&mut self, frame: &Frame, last_sent: &mut MessageId) {
-        if let Some(id) = frame.message_id {
-            if id <= *last_sent {
+    fn push_frame(&mut self, frame: &Frame, last_sent: &mut Seq) {
+        if self.ends {
+            return;
+        }
+        if let Some(seq) = frame.seq {
+            if seq <= *last_sent {
                 return;
             }
-            *last_sent = id;
+            *last_sent = seq;
         }
         self.frames.push(frame.bytes.clone());
+        self.ends = frame.ends.ends_stream_of(self.username);
     }
 
     fn len(&self) -> usize {
@@ -72,7 +98,7 @@ impl Batch {
     }
 }
 
-/// `?after=<message id>`: resume point for clients that reconnect by themselves.
+/// `?after=<position>`: resume point for clients that reconnect by themselves.
 #[derive(Debug, Deserialize)]
 pub struct ResumeQuery {
     after: Option<String>,
@@ -87,8 +113,14 @@ pub enum LiveError {
     /// No valid session cookie.
     #[error("Please choose a username first.")]
     NotLoggedIn,
-    /// `after` or `Last-Event-ID` is not a message id.
-    #[error("The resume position must be a message id.")]
+    /// A ban of this room covers the visitor.
+    #[error("You were banned from this room.")]
+    Banned,
+    /// The room is locked and the visitor is not a member.
+    #[error("This room is closed to new people.")]
+    Locked,
+    /// `after` or `Last-Event-ID` is not a position.
+    #[error("The resume position must be a whole number.")]
     BadResume,
     /// The session holds as many live streams as it may.
     #[error("Too many open pages of this chat in this browser. Close some tabs and try again.")]
@@ -111,13 +143,24 @@ impl From<backend::Error> for LiveError {
     }
 }
 
-fn parse_resume(raw: Option<&str>) -> Result<Option<MessageId>, LiveError> {
+impl From<AccessError> for LiveError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::Refused(Refusal::NotFound) => LiveError::NotFound,
+            AccessError::Refused(Refusal::Banned) => LiveError::Banned,
+            AccessError::Refused(Refusal::Locked) => LiveError::Locked,
+            AccessError::Store(err) => err.into(),
+        }
+    }
+}
+
+fn parse_resume(raw: Option<&str>) -> Result<Option<Seq>, LiveError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s
-            .parse::<MessageId>()
+            .parse::<Seq>()
             .ok()
-            .filter(|id| *id >= MessageId::START)
+            .filter(|seq| *seq >= Seq::START)
             .map(Some)
             .ok_or(LiveError::BadResume),
     }
@@ -131,8 +174,10 @@ pub struct LiveRequest<'a> {
     pub after: Option<&'a str>,
     /// The `Last-Event-ID` header (sent by the browser's own reconnect).
     pub last_event_id: Option<&'a str>,
-    /// The request headers (for the session cookie).
+    /// The request headers (for the session and browser cookies).
     pub headers: &'a HeaderMap,
+    /// The peer's address (the client's, unless behind a trusted proxy).
+    pub peer: Option<IpAddr>,
 }
 
 /// Checks the room and the session, subscribes, and returns the stream of SSE bytes.
@@ -153,28 +198,63 @@ pub async fn open(
         .session(request.headers)
         .await?
         .ok_or(LiveError::NotLoggedIn)?;
-    let chat = rooms::find_by_hash_key(&services.db, &key)
-        .await?
-        .ok_or(LiveError::NotFound)?;
+    let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
+    let address = address_key(backend::client_address::client_address(
+        request.headers,
+        request.peer,
+        services.trusted_proxy,
+    ));
+    let visitor = Visitor {
+        session: &session,
+        browser: services.cookies.browser_from_headers(request.headers),
+        address: &address,
+    };
+    let entry = access::enter(&services.db, &key, visitor).await?;
+    let chat_id = entry.room.id;
     let ticket = services
         .streams
         .open(session.id)
         .map_err(|_| LiveError::TooManyStreams)?;
-    let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
-    // No position at all: live messages only, no replay of the whole history. The newest id
-    // before subscribing is where a later resync starts; every live message comes after it
-    // (read after subscribing, a message published in between would count as sent already).
+    // The feed position before subscribing is where a later resync (or a reset) starts; every
+    // live change comes after it (read after subscribing, a change published in between would
+    // count as sent already).
+    let newest = rooms::last_seq(&services.db, chat_id).await?;
     let position = match after {
-        Some(after) => Position::CatchUpFrom(after),
-        None => Position::LiveFrom(rooms::last_message_id(&services.db, chat.id).await?),
+        // No position at all: live changes only, no replay of the whole history.
+        None => Position::LiveFrom(newest),
+        Some(after) if after >= newest => Position::CatchUpFrom(after),
+        Some(after) => {
+            let missed =
+                rooms::count_changes_after(&services.db, chat_id, after, REPLAY_LIMIT + 1).await?;
+            if missed > REPLAY_LIMIT {
+                Position::ResetTo(newest)
+            } else {
+                Position::CatchUpFrom(after)
+            }
+        }
     };
-    let subscription = services.hub.subscribe(chat.id, &session.name);
+    let room_state = encode_frame(&LiveEvent::Room(
+        state::of(&services.db, &entry.room).await?,
+    ));
+    let subscription = services.hub.subscribe(chat_id, &session.name);
     Ok(live_stream(
         services.clone(),
-        chat.id,
+        Listener {
+            chat_id,
+            username: session.name,
+            room_state: room_state.bytes,
+        },
         position,
         (subscription, ticket),
     ))
+}
+
+/// Who a stream is for, and what it sends first.
+struct Listener {
+    chat_id: ChatId,
+    username: String,
+    /// The room's state when the stream opened, encoded.
+    room_state: Bytes,
 }
 
 impl LiveError {
@@ -183,6 +263,7 @@ impl LiveError {
         match self {
             LiveError::NotFound => StatusCode::NOT_FOUND,
             LiveError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            LiveError::Banned | LiveError::Locked => StatusCode::FORBIDDEN,
             LiveError::BadResume => StatusCode::BAD_REQUEST,
             LiveError::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
             LiveError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -202,6 +283,7 @@ pub async fn events(
     State(services): State<Services>,
     Path(hash_key): Path<String>,
     Query(query): Query<ResumeQuery>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
 ) -> Result<Response, LiveError> {
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
@@ -212,6 +294,7 @@ pub async fn events(
             after: query.after.as_deref(),
             last_event_id,
             headers: &headers,
+            peer: peer_of(&extensions),
         },
     )
     .await?;
@@ -224,33 +307,53 @@ pub async fn events(
     Ok(response)
 }
 
+/// The client's address as the accept loop recorded it (axum's `ConnectInfo`), if any.
+pub fn peer_of(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(addr)| addr.ip())
+}
+
 /// Where a live stream starts.
 #[derive(Debug, Clone, Copy)]
 enum Position {
-    /// Send stored messages after this id first, then live ones.
-    CatchUpFrom(MessageId),
-    /// Only live messages; this was the newest id just before the stream subscribed.
-    LiveFrom(MessageId),
+    /// Send stored changes after this position first, then live ones.
+    CatchUpFrom(Seq),
+    /// Only live changes; this was the newest position just before the stream subscribed.
+    LiveFrom(Seq),
+    /// The client missed too much: tell it to reload the latest messages, then go on live from
+    /// this position.
+    ResetTo(Seq),
 }
 
 fn live_stream(
     services: Services,
-    chat_id: ChatId,
+    listener: Listener,
     position: Position,
     (subscription, ticket): (Subscription, StreamTicket),
 ) -> impl Stream<Item = Result<Bytes, Infallible>> {
     let mut shutdown = services.shutdown.clone();
+    let Listener {
+        chat_id,
+        username,
+        room_state,
+    } = listener;
     async_stream::stream! {
         // Move the whole subscription in (not just its receiver): its presence lives with it,
         // as does the session's place for a stream.
         let mut subscription = subscription;
         let _ticket = ticket;
         yield Ok(Bytes::from_static(b"retry: 1000\n\n"));
+        yield Ok(room_state);
         // Who is here now; joins and leaves follow as they happen.
         yield Ok(services.hub.presence_now(chat_id).bytes);
         let (mut catching_up, mut last_sent) = match position {
             Position::CatchUpFrom(after) => (true, after),
             Position::LiveFrom(newest) => (false, newest),
+            Position::ResetTo(newest) => {
+                yield Ok(encode_frame(&LiveEvent::Reset { seq: newest }).bytes);
+                (false, newest)
+            }
         };
         let stopping = *shutdown.borrow_and_update();
         loop {
@@ -259,7 +362,7 @@ fn live_stream(
             }
             if catching_up {
                 // Boxed: a query future is large, and inlined it would sit in every stream's state.
-                let page = match Box::pin(rooms::messages_after(&services.db, chat_id, last_sent, rooms::MAX_PAGE)).await {
+                let page = match Box::pin(rooms::changes_after(&services.db, chat_id, last_sent, rooms::MAX_PAGE)).await {
                     Ok(page) => page,
                     Err(err) => {
                         // The client reconnects and resumes from its last id.
@@ -271,7 +374,7 @@ fn live_stream(
                     catching_up = false;
                 }
                 for message in page {
-                    last_sent = message.id;
+                    last_sent = message.seq;
                     yield Ok(encode_frame(&LiveEvent::Message(message)).bytes);
                 }
                 continue;
@@ -284,9 +387,9 @@ fn live_stream(
                     Ok(Ok(delivery)) => {
                         // Under load several frames are usually waiting: write them in one go
                         // (one chunk, one syscall) instead of one write each.
-                        let mut batch = Batch::default();
+                        let mut batch = Batch::new(&username);
                         catching_up |= batch.push(&delivery, &mut last_sent);
-                        while batch.len() < MAX_COALESCE && !catching_up {
+                        while batch.len() < MAX_COALESCE && !catching_up && !batch.ends {
                             match subscription.rx.try_recv() {
                                 Ok(delivery) => catching_up |= batch.push(&delivery, &mut last_sent),
                                 Err(TryRecvError::Lagged(_)) => {
@@ -296,8 +399,12 @@ fn live_stream(
                                 Err(_) => break,
                             }
                         }
+                        let ends = batch.ends;
                         if let Some(bytes) = batch.finish() {
                             yield Ok(bytes);
+                        }
+                        if ends {
+                            break;
                         }
                         if catching_up {
                             yield Ok(services.hub.presence_now(chat_id).bytes);
@@ -323,8 +430,8 @@ mod tests {
     #[test]
     fn resume_positions_parse_strictly() {
         assert_eq!(parse_resume(None).unwrap(), None);
-        assert_eq!(parse_resume(Some(" 42 ")).unwrap(), Some(MessageId(42)));
-        assert_eq!(parse_resume(Some("0")).unwrap(), Some(MessageId::START));
+        assert_eq!(parse_resume(Some(" 42 ")).unwrap(), Some(Seq(42)));
+        assert_eq!(parse_resume(Some("0")).unwrap(), Some(Seq::START));
         assert!(parse_resume(Some("-1")).is_err());
         assert!(parse_resume(Some("abc")).is_err());
     }

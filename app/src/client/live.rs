@@ -1,9 +1,9 @@
 //! The room's live connection: an `EventSource` on the room's events path that resumes from the
-//! last message id, reconnecting with backoff when the browser gives up on its own. It listens
-//! for every event [`LiveEvent`] declares.
+//! last change-feed position, reconnecting with backoff when the browser gives up on its own. It
+//! listens for every event [`LiveEvent`] declares.
 
 use domain::live::LiveEvent;
-use domain::MessageId;
+use domain::Seq;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,6 +20,17 @@ pub enum LiveStatus {
     Live,
     /// Lost the connection; trying again.
     Reconnecting,
+    /// Closed for good (removed from the room, or the room was deleted).
+    Ended,
+}
+
+/// Whether the connection goes on after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep listening.
+    Continue,
+    /// Close the connection and do not reconnect.
+    Stop,
 }
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -29,8 +40,8 @@ type Handler = Closure<dyn FnMut(web_sys::Event)>;
 
 struct Inner {
     url: String,
-    last_id: Box<dyn Fn() -> MessageId>,
-    on_event: Box<dyn Fn(LiveEvent)>,
+    last_seq: Box<dyn Fn() -> Seq>,
+    on_event: Box<dyn Fn(LiveEvent) -> Flow>,
     status: RwSignal<LiveStatus>,
     source: Option<EventSource>,
     handlers: Vec<Handler>,
@@ -52,16 +63,17 @@ impl Drop for LiveConnection {
     }
 }
 
-/// Opens the live stream at `url`, resuming after `last_id()` on every (re)connect.
+/// Opens the live stream at `url`, resuming after `last_seq()` on every (re)connect; stops for
+/// good when `on_event` says so.
 pub fn connect(
     url: String,
-    last_id: impl Fn() -> MessageId + 'static,
-    on_event: impl Fn(LiveEvent) + 'static,
+    last_seq: impl Fn() -> Seq + 'static,
+    on_event: impl Fn(LiveEvent) -> Flow + 'static,
     status: RwSignal<LiveStatus>,
 ) -> LiveConnection {
     let inner = Rc::new(RefCell::new(Inner {
         url,
-        last_id: Box::new(last_id),
+        last_seq: Box::new(last_seq),
         on_event: Box::new(on_event),
         status,
         source: None,
@@ -79,7 +91,7 @@ fn open(inner: &Rc<RefCell<Inner>>) {
         if state.closed {
             return;
         }
-        format!("{}?after={}", state.url, (state.last_id)())
+        format!("{}?after={}", state.url, (state.last_seq)())
     };
     let Ok(source) = EventSource::new(&url) else {
         schedule_retry(inner);
@@ -98,7 +110,10 @@ fn open(inner: &Rc<RefCell<Inner>>) {
                 return;
             };
             if let Ok(parsed) = serde_json::from_str::<LiveEvent>(&data) {
-                (inner.borrow().on_event)(parsed);
+                let flow = (inner.borrow().on_event)(parsed);
+                if flow == Flow::Stop {
+                    stop(&inner);
+                }
             }
         });
         let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
@@ -119,6 +134,9 @@ fn open(inner: &Rc<RefCell<Inner>>) {
     let weak = Rc::downgrade(inner);
     let on_error: Handler = Closure::new(move |_| {
         let Some(inner) = weak.upgrade() else { return };
+        if inner.borrow().closed {
+            return;
+        }
         inner.borrow().status.set(LiveStatus::Reconnecting);
         let gave_up = inner
             .borrow()
@@ -139,6 +157,16 @@ fn open(inner: &Rc<RefCell<Inner>>) {
         old.close();
     }
     state.handlers = handlers;
+}
+
+/// Closes the connection for good.
+fn stop(inner: &Rc<RefCell<Inner>>) {
+    let mut state = inner.borrow_mut();
+    state.closed = true;
+    if let Some(source) = state.source.take() {
+        source.close();
+    }
+    state.status.set(LiveStatus::Ended);
 }
 
 fn schedule_retry(inner: &Rc<RefCell<Inner>>) {

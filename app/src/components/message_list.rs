@@ -1,9 +1,11 @@
 //! The list of messages, oldest at the top, with the unread divider and the message being sent.
 
 use crate::components::avatar::UserBadge;
+use crate::components::moderation::{DeleteMessageButton, ModActions, RoleBadge};
 use crate::rich_text::{segments, Segment};
 use domain::model::ChatMessage;
-use domain::MessageId;
+use domain::moderation::{Role, RoomState};
+use domain::{HashKey, MessageId};
 use leptos::html::Ol;
 use leptos::prelude::*;
 
@@ -38,7 +40,9 @@ fn rich_content(text: &str) -> Vec<AnyView> {
         .collect()
 }
 
-/// Renders `messages`, each with its sender and time; the text is never interpreted as HTML.
+/// Renders `messages`, each with its sender (and their role) and time; the text is never
+/// interpreted as HTML. A deleted message shows who took it away; owners and moderators get a
+/// Delete button on every other one.
 #[component]
 pub fn MessageList(
     messages: RwSignal<Vec<ChatMessage>>,
@@ -54,6 +58,16 @@ pub fn MessageList(
     loading_older: Signal<bool>,
     /// The scrolling list element.
     list_ref: NodeRef<Ol>,
+    /// The room's roles (for badges).
+    #[prop(into)]
+    state: Signal<RoomState>,
+    /// The reader's role (moderators get Delete buttons).
+    #[prop(into)]
+    my_role: Signal<Option<Role>>,
+    /// The room, for the Delete forms.
+    hash_key: HashKey,
+    /// The moderation actions.
+    actions: ModActions,
 ) -> impl IntoView {
     // Switch to local times only after hydration, so the first render matches the server's.
     let local = RwSignal::new(false);
@@ -64,24 +78,56 @@ pub fn MessageList(
             <Show when=move || loading_older.get()>
                 <li class="loading-older">"Loading older messages…"</li>
             </Show>
-            <For each=move || messages.get() key=|m| m.id let:message>
+            // Keyed by version too: a changed message (deleted, …) is drawn anew.
+            <For each=move || messages.get() key=|m| (m.id, m.seq) let:message>
                 <Show when={
                     let id = message.id;
                     move || unread_from.get() == Some(id)
                 }>
                     <li class="unread-divider" role="separator">"New messages"</li>
                 </Show>
-                <li class="message" class:mine=message.username == me data-id=message.id.0>
+                <li
+                    class="message"
+                    class:mine=message.username == me
+                    class:deleted=message.deleted.is_some()
+                    data-id=message.id.0
+                >
                     <span class="meta">
                         <UserBadge name=message.username.clone()/>
+                        <RoleBadge role={
+                            let author = message.username.clone();
+                            Signal::derive(move || state.with(|s| s.role_of(&author)))
+                        }/>
                         <time datetime=message.timestamp.clone() title=message.timestamp.clone()>
                             {
                                 let message = message.clone();
                                 move || display_time(&message, local.get())
                             }
                         </time>
+                        {
+                            let (hash_key, message) = (hash_key.clone(), message.clone());
+                            move || {
+                                (my_role.get().is_some() && message.deleted.is_none())
+                                    .then(|| {
+                                        view! {
+                                            <DeleteMessageButton
+                                                hash_key=hash_key.clone()
+                                                message_id=message.id
+                                                author=message.username.clone()
+                                                actions
+                                            />
+                                        }
+                                    })
+                            }
+                        }
                     </span>
-                    <p class="content">{rich_content(&message.content)}</p>
+                    {match message.deleted {
+                        Some(deletion) => {
+                            view! { <p class="content placeholder">{deletion.placeholder()}</p> }
+                                .into_any()
+                        }
+                        None => view! { <p class="content">{rich_content(&message.content)}</p> }.into_any(),
+                    }}
                 </li>
             </For>
             {move || {

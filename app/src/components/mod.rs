@@ -5,5 +5,6 @@ pub mod avatar;
 pub mod composer;
 pub mod form_error;
 pub mod message_list;
+pub mod moderation;
 pub mod presence;
 pub mod share_link;

@@ -1,21 +1,63 @@
-//! Who has the room open now, and who is typing.
+//! Who has the room open now (with their roles, and for owners and moderators what they can
+//! do to each), and who is typing.
 
 use crate::components::avatar::UserBadge;
+use crate::components::moderation::{ModActions, PersonActions, RoleBadge};
+use domain::moderation::{Role, RoomState};
+use domain::HashKey;
 use leptos::prelude::*;
 
 /// "Online: alice, bob" (several tabs of one person count once; the server dedupes).
 #[component]
-pub fn PresenceList(online: RwSignal<Vec<String>>) -> impl IntoView {
+pub fn PresenceList(
+    online: RwSignal<Vec<String>>,
+    /// The room's roles.
+    #[prop(into)]
+    state: Signal<RoomState>,
+    /// The reader.
+    me: String,
+    /// The room, for the action forms.
+    hash_key: HashKey,
+    /// The reader's role.
+    #[prop(into)]
+    my_role: Signal<Option<Role>>,
+    /// The moderation actions.
+    actions: ModActions,
+) -> impl IntoView {
     view! {
-        <p class="presence">
+        <div class="presence">
             <span class="label">"Online: "</span>
             <For each=move || online.get() key=|name| name.clone() let:name>
                 <span class="online-user">
-                    <UserBadge name/>
+                    <UserBadge name=name.clone()/>
+                    <RoleBadge role={
+                        let name = name.clone();
+                        Signal::derive(move || state.with(|s| s.role_of(&name)))
+                    }/>
+                    {
+                        let (name, me, hash_key) = (name.clone(), me.clone(), hash_key.clone());
+                        move || {
+                            let mine = my_role.get()?;
+                            let theirs = state.with(|s| s.role_of(&name));
+                            (name != me && theirs.is_none_or(|theirs| theirs < mine))
+                                .then(|| {
+                                    view! {
+                                        <PersonActions
+                                            hash_key=hash_key.clone()
+                                            username=name.clone()
+                                            their_role=theirs
+                                            my_role=mine
+                                            actions
+                                        />
+                                    }
+                                })
+                        }
+                    }
                 </span>
             </For>
-        </p>
+        </div>
     }
+    .into_any()
 }
 
 /// "alice is typing…" while anyone but `me` typed in the last few seconds.

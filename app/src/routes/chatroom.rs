@@ -1,11 +1,12 @@
 //! `/chatrooms/<hash_key>/`: the room's history, the composer, live updates and the share link.
 
 use crate::api::{load_room, messages_before, SendMessage, HISTORY_PAGE};
-use crate::client::live::{self, LiveStatus};
+use crate::client::live::{self, Flow, LiveStatus};
 use crate::components::{
     account::AccountMenu,
     composer::Composer,
     message_list::MessageList,
+    moderation::{ModActions, RoleBadge, RoomSettings},
     presence::{PresenceList, TypingIndicator},
     share_link::ShareLink,
 };
@@ -13,13 +14,15 @@ use crate::error::AppError;
 use crate::routes::not_found::NotFound;
 use domain::live::LiveEvent;
 use domain::model::{ChatMessage, RoomView};
-use domain::{HashKey, MessageId};
+use domain::moderation::RoomState;
+use domain::{HashKey, MessageId, Seq};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_params_map};
 use std::time::Duration;
 
-/// Loads the room, or sends the visitor to log in, or answers 404.
+/// Loads the room, or sends the visitor to log in, or answers 404; a member who opens an old
+/// link is sent to the current one.
 #[component]
 pub fn ChatroomPage() -> impl IntoView {
     let params = use_params_map();
@@ -30,6 +33,9 @@ pub fn ChatroomPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading the chatroom…"</p> }>
             {move || Suspend::new(async move {
                 match room.await {
+                    Ok(room) if room.room.hash_key.as_str() != hash_key() => {
+                        view! { <Redirect path=room.room.hash_key.room_path()/> }.into_any()
+                    }
                     Ok(room) => view! { <Room room/> }.into_any(),
                     Err(AppError::NotLoggedIn) => match HashKey::parse(&hash_key()) {
                         Ok(key) => view! { <Redirect path=key.login_path()/> }.into_any(),
@@ -41,6 +47,7 @@ pub fn ChatroomPage() -> impl IntoView {
                             <section class="card">
                                 <h1>"Could not open this chatroom"</h1>
                                 <p class="form-error">{err.to_string()}</p>
+                                <p><a href="/">"Back to the start page"</a></p>
                             </section>
                         }
                             .into_any()
@@ -64,32 +71,67 @@ fn title_text(text: &str) -> String {
     }
 }
 
-/// Adds messages not seen yet (by id), keeping the list ordered; tells whether any was new.
+/// Puts each incoming message in its place by id: new ones are inserted, a newer version of a
+/// known one (a deletion, …) replaces it, an older or equal one changes nothing. Tells whether
+/// any was new.
 fn merge(list: &mut Vec<ChatMessage>, incoming: impl IntoIterator<Item = ChatMessage>) -> bool {
-    let mut changed = false;
+    let mut added = false;
     for message in incoming {
         // Nearly always the new message goes at the end; the search keeps odd orders right.
-        if let Err(at) = list.binary_search_by_key(&message.id, |m| m.id) {
-            list.insert(at, message);
-            changed = true;
+        match list.binary_search_by_key(&message.id, |m| m.id) {
+            Ok(at) => {
+                if message.seq > list[at].seq {
+                    list[at] = message;
+                }
+            }
+            Err(at) => {
+                list.insert(at, message);
+                added = true;
+            }
         }
     }
-    changed
+    added
+}
+
+/// Why the room page stopped being a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// A moderator removed the visitor.
+    Removed,
+    /// A moderator banned the visitor.
+    Banned,
+    /// The owner deleted the room.
+    Deleted,
+}
+
+impl Ended {
+    fn text(self) -> &'static str {
+        match self {
+            Ended::Removed => "You were removed from this room.",
+            Ended::Banned => "You were banned from this room.",
+            Ended::Deleted => "This room was deleted.",
+        }
+    }
 }
 
 /// The open room.
 #[component]
 fn Room(room: RoomView) -> impl IntoView {
     let RoomView {
-        name,
-        hash_key,
+        room: state,
         share_url,
         me,
         messages: initial,
         has_older,
         online,
+        seq,
         ..
     } = room;
+    // Server calls keep using the link this page was opened with: it keeps working for
+    // members after a rotation, and the page shows the new one.
+    let hash_key = state.hash_key.clone();
+    let state = RwSignal::new(state);
+    let share_url = RwSignal::new(share_url);
     let messages = RwSignal::new(initial);
     let online = RwSignal::new(online);
     let typing = RwSignal::new(Vec::<String>::new());
@@ -98,8 +140,14 @@ fn Room(room: RoomView) -> impl IntoView {
     let unread_from = RwSignal::new(None::<MessageId>);
     let has_older = RwSignal::new(has_older);
     let loading_older = RwSignal::new(false);
+    let ended = RwSignal::new(None::<Ended>);
     let list_ref = NodeRef::<leptos::html::Ol>::new();
     let send = ServerAction::<SendMessage>::new();
+    let actions = ModActions::new();
+    let my_role = {
+        let me = me.clone();
+        Memo::new(move |_| state.with(|s| s.role_of(&me)))
+    };
 
     // The sender sees their message as soon as the server acknowledged it (the live stream may
     // bring the same message too; ids dedupe).
@@ -120,12 +168,16 @@ fn Room(room: RoomView) -> impl IntoView {
     start_live(LiveSetup {
         hash_key: hash_key.clone(),
         me: me.clone(),
+        seq,
+        state,
+        share_url,
         messages,
         online,
         typing,
         status,
         unread,
         unread_from,
+        ended,
         list_ref,
     });
 
@@ -141,45 +193,93 @@ fn Room(room: RoomView) -> impl IntoView {
             )
         }
     };
-    let title = {
-        let name = name.clone();
+    let title = move || {
+        let name = state.with(|s| s.name.clone());
+        title_text(&match unread.get() {
+            0 => format!("{name} · Chat"),
+            n => format!("({n}) {name}"),
+        })
+    };
+    let settings = {
+        let hash_key = hash_key.clone();
         move || {
-            title_text(&match unread.get() {
-                0 => format!("{name} · Chat"),
-                n => format!("({n}) {name}"),
+            my_role.get().map(|role| {
+                view! { <RoomSettings hash_key=hash_key.clone() state my_role=role actions/> }
             })
         }
     };
+    let room_notes = move || {
+        state.with(|s| {
+            let mut notes = vec![s.retention.describe().to_owned()];
+            if s.slow_mode.is_on() {
+                notes.push(format!(
+                    "Slow mode: one message every {} s.",
+                    s.slow_mode.secs()
+                ));
+            }
+            if s.locked {
+                notes.push("Closed to new people.".to_owned());
+            }
+            notes.join(" ")
+        })
+    };
+    let room_view = view! {
+        <header class="room-header">
+            <h1>{move || state.with(|s| s.name.clone())}</h1>
+            <p class="whoami">
+                "You are " <strong>{me.clone()}</strong>
+                <RoleBadge role=my_role/>
+            </p>
+            <AccountMenu hash_key=hash_key.clone()/>
+            <p class="status" class:offline=move || status.get() != LiveStatus::Live>
+                {move || match status.get() {
+                    LiveStatus::Static => "reload the page for new messages",
+                    LiveStatus::Live => "live",
+                    LiveStatus::Reconnecting => "reconnecting…",
+                    LiveStatus::Ended => "closed",
+                }}
+            </p>
+            <p class="room-notes">{room_notes}</p>
+        </header>
+        {settings}
+        <PresenceList online state me=me.clone() hash_key=hash_key.clone() my_role actions/>
+        <div class="scroller" on:scroll=on_scroll>
+            <MessageList
+                messages
+                me
+                unread_from
+                pending
+                loading_older
+                list_ref
+                state
+                my_role
+                hash_key=hash_key.clone()
+                actions
+            />
+        </div>
+        <TypingIndicator typing/>
+        <Composer hash_key send/>
+        <ShareLink url=share_url/>
+    }
+    // Erase the deep view type: it keeps the page's type (and compile times) small.
+    .into_any();
 
     view! {
         <Title text=title/>
         <section class="room" data-live=move || (status.get() == LiveStatus::Live).to_string()>
-            <header class="room-header">
-                <h1>{name.clone()}</h1>
-                <p class="whoami">"You are " <strong>{me.clone()}</strong></p>
-                <AccountMenu hash_key=hash_key.clone()/>
-                <p class="status" class:offline=move || status.get() != LiveStatus::Live>
-                    {move || match status.get() {
-                        LiveStatus::Static => "reload the page for new messages",
-                        LiveStatus::Live => "live",
-                        LiveStatus::Reconnecting => "reconnecting…",
-                    }}
-                </p>
-            </header>
-            <PresenceList online/>
-            <div class="scroller" on:scroll=on_scroll>
-                <MessageList
-                    messages
-                    me
-                    unread_from
-                    pending
-                    loading_older
-                    list_ref
-                />
-            </div>
-            <TypingIndicator typing/>
-            <Composer hash_key send/>
-            <ShareLink url=share_url/>
+            {move || {
+                ended
+                    .get()
+                    .map(|why| {
+                        view! {
+                            <div class="room-ended card" role="alert">
+                                <h1>{why.text()}</h1>
+                                <p><a href="/">"Back to the start page"</a></p>
+                            </div>
+                        }
+                    })
+            }}
+            <div class="room-body" class:gone=move || ended.get().is_some()>{room_view}</div>
         </section>
     }
 }
@@ -188,27 +288,37 @@ fn Room(room: RoomView) -> impl IntoView {
 struct LiveSetup {
     hash_key: HashKey,
     me: String,
+    /// The feed position the page's messages were read at.
+    seq: Seq,
+    state: RwSignal<RoomState>,
+    share_url: RwSignal<String>,
     messages: RwSignal<Vec<ChatMessage>>,
     online: RwSignal<Vec<String>>,
     typing: RwSignal<Vec<String>>,
     status: RwSignal<LiveStatus>,
     unread: RwSignal<usize>,
     unread_from: RwSignal<Option<MessageId>>,
+    ended: RwSignal<Option<Ended>>,
     list_ref: NodeRef<leptos::html::Ol>,
 }
 
-/// In the browser: opens the live stream and keeps the list, presence, typing and the unread
-/// count up to date. Nothing runs on the server or with JavaScript off.
+/// In the browser: opens the live stream and applies each event to the page's state (the one
+/// place that does: a new kind of event is a compile error here until it is handled). Nothing
+/// runs on the server or with JavaScript off.
 fn start_live(setup: LiveSetup) {
     let LiveSetup {
         hash_key,
         me,
+        seq,
+        state,
+        share_url,
         messages,
         online,
         typing,
         status,
         unread,
         unread_from,
+        ended,
         list_ref,
     } = setup;
     // Who typed when (ms since epoch); shown for TYPING_SHOWN after their last keystroke.
@@ -222,54 +332,93 @@ fn start_live(setup: LiveSetup) {
             typing.set(names);
         }
     };
+    // The last feed position received: where a reconnect resumes. Only the live stream moves
+    // it (it delivers changes in order); a send's acknowledgement does not.
+    let last_seq = StoredValue::new(seq);
 
     Effect::new(move |_| {
         scroll_to_bottom(list_ref);
         let me = me.clone();
-        let on_event = move |event: LiveEvent| match event {
-            LiveEvent::Message(message) => {
-                let (id, mine) = (message.id, message.username == me);
-                // Whoever just sent a message is no longer typing it.
-                let author = message.username.clone();
-                typed_at.update_value(|list| list.retain(|(name, _)| *name != author));
-                refresh_typing();
-                let stick = is_near_bottom(list_ref);
-                let mut added = false;
-                messages.update(|list| added = merge(list, [message]));
-                if !added {
-                    return;
-                }
-                if !mine && document().hidden() {
-                    unread.update(|n| *n += 1);
-                    if unread_from.get_untracked().is_none() {
-                        unread_from.set(Some(id));
+        let reload_key = hash_key.clone();
+        let on_event = move |event: LiveEvent| {
+            match event {
+                LiveEvent::Message(message) => {
+                    last_seq.update_value(|seq| *seq = (*seq).max(message.seq));
+                    let (id, mine) = (message.id, message.username == me);
+                    let is_deletion = message.deleted.is_some();
+                    // Whoever just sent a message is no longer typing it.
+                    let author = message.username.clone();
+                    typed_at.update_value(|list| list.retain(|(name, _)| *name != author));
+                    refresh_typing();
+                    let stick = is_near_bottom(list_ref);
+                    let mut added = false;
+                    messages.update(|list| added = merge(list, [message]));
+                    if !added || is_deletion {
+                        return Flow::Continue;
+                    }
+                    if !mine && document().hidden() {
+                        unread.update(|n| *n += 1);
+                        if unread_from.get_untracked().is_none() {
+                            unread_from.set(Some(id));
+                        }
+                    }
+                    if stick || mine {
+                        scroll_to_bottom(list_ref);
                     }
                 }
-                if stick || mine {
-                    scroll_to_bottom(list_ref);
+                LiveEvent::Room(new_state) => {
+                    let old_key = state.with_untracked(|s| s.hash_key.clone());
+                    if new_state.hash_key != old_key {
+                        show_new_link(&new_state.hash_key, &old_key, share_url);
+                    }
+                    state.set(new_state);
+                }
+                LiveEvent::Removed { username, banned } => {
+                    if username == me {
+                        ended.set(Some(if banned {
+                            Ended::Banned
+                        } else {
+                            Ended::Removed
+                        }));
+                        return Flow::Stop;
+                    }
+                }
+                LiveEvent::Closed {} => {
+                    ended.set(Some(Ended::Deleted));
+                    return Flow::Stop;
+                }
+                LiveEvent::Reset { seq } => {
+                    last_seq.set_value(seq);
+                    reload_latest(reload_key.clone(), messages, list_ref);
+                }
+                LiveEvent::Presence { online: now, .. } => online.set(now),
+                LiveEvent::Joined { username } => online.update(|list| {
+                    if let Err(at) = list.binary_search(&username) {
+                        list.insert(at, username);
+                    }
+                }),
+                LiveEvent::Left { username } => {
+                    online.update(|list| list.retain(|n| *n != username))
+                }
+                LiveEvent::Typing { username } => {
+                    if username != me {
+                        let now = js_sys::Date::now();
+                        typed_at.update_value(|list| {
+                            list.retain(|(name, _)| name != &username);
+                            list.push((username, now));
+                        });
+                        refresh_typing();
+                    }
                 }
             }
-            LiveEvent::Presence { online: now, .. } => online.set(now),
-            LiveEvent::Joined { username } => online.update(|list| {
-                if let Err(at) = list.binary_search(&username) {
-                    list.insert(at, username);
-                }
-            }),
-            LiveEvent::Left { username } => online.update(|list| list.retain(|n| *n != username)),
-            LiveEvent::Typing { username } => {
-                if username != me {
-                    let now = js_sys::Date::now();
-                    typed_at.update_value(|list| {
-                        list.retain(|(name, _)| name != &username);
-                        list.push((username, now));
-                    });
-                    refresh_typing();
-                }
-            }
+            Flow::Continue
         };
-        let last_id =
-            move || messages.with_untracked(|l| l.last().map_or(MessageId::START, |m| m.id));
-        let connection = live::connect(hash_key.events_path(), last_id, on_event, status);
+        let connection = live::connect(
+            hash_key.events_path(),
+            move || last_seq.get_value(),
+            on_event,
+            status,
+        );
         let keep = StoredValue::new_local(Some(connection));
 
         let sweep = set_interval_with_handle(refresh_typing, Duration::from_millis(1000)).ok();
@@ -288,6 +437,41 @@ fn start_live(setup: LiveSetup) {
             }
             visibility.remove();
         });
+    });
+}
+
+/// After a link rotation: the share box and the address bar show the new link.
+fn show_new_link(new_key: &HashKey, old_key: &HashKey, share_url: RwSignal<String>) {
+    share_url.update(|url| *url = url.replace(old_key.as_str(), new_key.as_str()));
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&new_key.room_path()),
+        );
+    }
+}
+
+/// After a `reset`: the latest page of messages replaces the list (the reader was away too long
+/// for change-by-change catch-up).
+fn reload_latest(
+    hash_key: HashKey,
+    messages: RwSignal<Vec<ChatMessage>>,
+    list_ref: NodeRef<leptos::html::Ol>,
+) {
+    leptos::task::spawn_local(async move {
+        if let Ok(latest) = messages_before(hash_key.to_string(), MessageId(i64::MAX)).await {
+            messages.update(|list| {
+                let mut fresh = latest;
+                // Keep whatever arrived live meanwhile (newer than the page).
+                let newest = fresh.last().map_or(MessageId::START, |m| m.id);
+                let live: Vec<ChatMessage> =
+                    list.iter().filter(|m| m.id > newest).cloned().collect();
+                merge(&mut fresh, live);
+                *list = fresh;
+            });
+            scroll_to_bottom(list_ref);
+        }
     });
 }
 
@@ -359,15 +543,35 @@ mod tests {
             timestamp: String::new(),
             username: "a".into(),
             content: "x".into(),
+            seq: Seq(id),
+            deleted: None,
         }
     }
 
     #[test]
     fn merge_skips_known_ids_and_keeps_order() {
         let mut list = vec![msg(1), msg(3)];
-        merge(&mut list, [msg(3), msg(2), msg(4)]);
+        assert!(merge(&mut list, [msg(3), msg(2), msg(4)]));
         let ids: Vec<i64> = list.iter().map(|m| m.id.0).collect();
         assert_eq!(ids, [1, 2, 3, 4]);
+        assert!(!merge(&mut list, [msg(2)]));
+    }
+
+    #[test]
+    fn merge_takes_newer_versions_only() {
+        let mut list = vec![msg(1), msg(2)];
+        let mut deleted = msg(1);
+        deleted.seq = Seq(5);
+        deleted.content = String::new();
+        deleted.deleted = Some(domain::moderation::Deletion::Moderator);
+        assert!(
+            !merge(&mut list, [deleted.clone()]),
+            "a change is not a new message"
+        );
+        assert_eq!(list[0], deleted);
+        // The original arriving late (a replay) does not bring the text back.
+        merge(&mut list, [msg(1)]);
+        assert_eq!(list[0], deleted);
     }
 
     #[test]

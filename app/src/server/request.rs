@@ -7,7 +7,7 @@ use backend::rate_limit::{Action, Actor};
 use backend::Services;
 use http::request::Parts;
 use leptos::prelude::use_context;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 /// The shared services, provided to every route and server function by the server.
 pub fn services() -> Result<Services, AppError> {
@@ -44,16 +44,39 @@ pub fn current_token(services: &Services) -> Result<Option<String>, AppError> {
         .map(str::to_owned))
 }
 
+/// The browser id the visitor's browser sent, if it is a valid one.
+pub fn browser_id(services: &Services) -> Result<Option<String>, AppError> {
+    let parts = request_parts()?;
+    Ok(services
+        .cookies
+        .browser_from_headers(&parts.headers)
+        .map(str::to_owned))
+}
+
+/// The visitor's browser id, handing the browser a new one (in a cookie) if it has none.
+pub fn ensure_browser_id(services: &Services) -> Result<String, AppError> {
+    if let Some(id) = browser_id(services)? {
+        return Ok(id);
+    }
+    let id = backend::random::new_browser_id();
+    append_cookie(&services.cookies.set_browser_value(&id))?;
+    Ok(id)
+}
+
+fn append_cookie(value: &str) -> Result<(), AppError> {
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let cookie = http::HeaderValue::from_str(value).map_err(|_| AppError::Internal)?;
+    response.append_header(http::header::SET_COOKIE, cookie);
+    Ok(())
+}
+
 /// Sets (or, with `None`, clears) the session cookie on the response.
 pub fn set_session_cookie(services: &Services, token: Option<&str>) -> Result<(), AppError> {
-    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
     let value = match token {
         Some(token) => services.cookies.set_value(token),
         None => services.cookies.clear_value(),
     };
-    let cookie = http::HeaderValue::from_str(&value).map_err(|_| AppError::Internal)?;
-    response.append_header(http::header::SET_COOKIE, cookie);
-    Ok(())
+    append_cookie(&value)
 }
 
 /// The site's origin as the visitor reached it (`http://host:port`), for share links. The
@@ -89,28 +112,11 @@ pub fn client_ip(services: &Services) -> Result<IpAddr, AppError> {
 
 /// [`client_ip`] of the given request parts.
 fn client_ip_of(parts: &Parts, trusted_proxy: bool) -> IpAddr {
-    let forwarded = || {
-        parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .next_back()
-            .and_then(|hop| hop.trim().parse().ok())
-    };
-    let peer = || {
-        parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-    };
-    trusted_proxy
-        .then(forwarded)
-        .flatten()
-        .or_else(peer)
-        // Only in-process callers lack a peer; they share one budget.
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    backend::client_address::client_address(&parts.headers, peer, trusted_proxy)
 }
 
 /// Spends one `action` from the client address's budget and, if given, the session's.

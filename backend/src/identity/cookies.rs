@@ -1,4 +1,8 @@
-//! The session cookie: its name and flags, and finding it among a request's cookies.
+//! The session cookie and the browser cookie: their names and flags, and finding them among a
+//! request's cookies. The browser cookie outlives sessions (logging out or changing name keeps
+//! it): a room's ban covers the browser it was made against, whatever name it uses next.
+
+use crate::random::is_browser_id;
 
 /// How the session cookie is named and flagged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,6 +45,34 @@ impl CookiePolicy {
         format!(
             "{}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{}",
             self.name(),
+            self.secure_flag()
+        )
+    }
+
+    /// The browser cookie's name.
+    pub fn browser_name(self) -> &'static str {
+        if self.secure {
+            "__Host-chat_browser"
+        } else {
+            "chat_browser"
+        }
+    }
+
+    /// The browser id among the request's cookies, if it is one we could have made.
+    pub fn browser_from_headers(self, headers: &http::HeaderMap) -> Option<&str> {
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|header| token_from_cookie_header(header, self.browser_name()))
+            .filter(|id| is_browser_id(id))
+    }
+
+    /// The `Set-Cookie` value that hands the browser its id.
+    pub fn set_browser_value(self, id: &str) -> String {
+        format!(
+            "{}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}{}",
+            self.browser_name(),
             self.secure_flag()
         )
     }
@@ -95,6 +127,27 @@ mod tests {
         assert_eq!(
             secure.token_from_headers(&headers("__Host-chat_session=abc")),
             Some("abc")
+        );
+    }
+
+    #[test]
+    fn browser_ids_are_read_only_when_well_formed() {
+        let plain = CookiePolicy::default();
+        let id = crate::random::new_browser_id();
+        let cookie = format!("chat_session=abc; chat_browser={id}");
+        assert_eq!(
+            plain.browser_from_headers(&headers(&cookie)),
+            Some(id.as_str())
+        );
+        assert_eq!(
+            plain.browser_from_headers(&headers("chat_browser=short")),
+            None
+        );
+        let set = CookiePolicy { secure: true }.set_browser_value(&id);
+        assert!(set.starts_with("__Host-chat_browser="), "{set}");
+        assert!(
+            set.contains("HttpOnly") && set.ends_with("; Secure"),
+            "{set}"
         );
     }
 

@@ -20,6 +20,8 @@ pub struct LoginAttempt<'a> {
     pub current: Option<&'a Session>,
     /// Where the request came from (passphrase guesses are limited per address too).
     pub client: IpAddr,
+    /// The browser's id (from its cookie).
+    pub browser: Option<&'a str>,
 }
 
 /// A successful login: the new session and its token for the cookie.
@@ -65,6 +67,7 @@ pub async fn log_in(
         passphrase,
         current,
         client,
+        browser,
     } = attempt;
     let holder = current.map(|s| s.claim_id);
     let matching = claims::find_matching(db, username).await?;
@@ -83,7 +86,7 @@ pub async fn log_in(
     // One transaction: a rename never leaves two sessions, or rooms without their session.
     let txn = db.begin().await?;
     let claim = claims::apply(&txn, grant, username, now).await?;
-    let (token, session) = sessions::create(&txn, &claim, now).await?;
+    let (token, session) = sessions::create(&txn, &claim, browser, now).await?;
     if let Some(old) = current {
         memberships::move_all(&txn, old.id, session.id).await?;
         sessions::delete_by_id(&txn, old.id).await?;

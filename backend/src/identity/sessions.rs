@@ -42,11 +42,12 @@ pub fn token_digest(token: &str) -> String {
         .collect()
 }
 
-/// Creates a session holding `claim` and returns its token (the browser's copy is the only one)
-/// and the session.
+/// Creates a session holding `claim` in `browser` and returns its token (the browser's copy is
+/// the only one) and the session.
 pub async fn create(
     db: &impl ConnectionTrait,
     claim: &username_claim::Model,
+    browser: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(String, Session), DbErr> {
     let token = new_session_token();
@@ -55,6 +56,7 @@ pub async fn create(
         username: Set(claim.name.clone()),
         claim_id: Set(Some(claim.id)),
         last_active_at: Set(now),
+        browser_id: Set(browser.map(str::to_owned)),
         ..Default::default()
     }
     .insert(db)

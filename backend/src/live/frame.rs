@@ -2,16 +2,40 @@
 
 use bytes::Bytes;
 use domain::live::LiveEvent;
-use domain::MessageId;
+use domain::Seq;
 use std::sync::Arc;
 
 /// One event, already encoded as an SSE frame.
 #[derive(Debug, Clone)]
 pub struct Frame {
-    /// The message id for message frames (used to skip what a listener already sent).
-    pub message_id: Option<MessageId>,
+    /// The change-feed position of message frames (used to skip what a listener already sent).
+    pub seq: Option<Seq>,
     /// The bytes to write to the stream.
     pub bytes: Bytes,
+    /// Whose streams end once this frame is written.
+    pub ends: Ends,
+}
+
+/// Whose live streams a frame ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ends {
+    /// Nobody's.
+    Nobody,
+    /// Those of this person (removed from the room).
+    StreamsOf(String),
+    /// Everyone's (the room was deleted).
+    Everyone,
+}
+
+impl Ends {
+    /// Whether a stream of `username` ends after this frame.
+    pub fn ends_stream_of(&self, username: &str) -> bool {
+        match self {
+            Ends::Nobody => false,
+            Ends::StreamsOf(name) => name == username,
+            Ends::Everyone => true,
+        }
+    }
 }
 
 /// What a room's channel carries to its listeners.
@@ -24,8 +48,8 @@ pub enum Delivery {
     Resync,
 }
 
-/// Encodes `event` as one SSE frame named after it; message frames carry their id as the
-/// event id, which the browser sends back as `Last-Event-ID` when it reconnects.
+/// Encodes `event` as one SSE frame named after it; message frames carry their change-feed
+/// position as the event id, which the browser sends back as `Last-Event-ID` when it reconnects.
 pub fn encode_frame(event: &LiveEvent) -> Frame {
     let id = event.resume_id();
     // serde_json never writes a raw newline, so the data fits on one `data:` line.
@@ -35,9 +59,15 @@ pub fn encode_frame(event: &LiveEvent) -> Frame {
         Some(id) => format!("id: {id}\nevent: {name}\ndata: {json}\n\n"),
         None => format!("event: {name}\ndata: {json}\n\n"),
     };
+    let ends = match event {
+        LiveEvent::Removed { username, .. } => Ends::StreamsOf(username.clone()),
+        LiveEvent::Closed {} => Ends::Everyone,
+        _ => Ends::Nobody,
+    };
     Frame {
-        message_id: id,
+        seq: id,
         bytes: Bytes::from(text),
+        ends,
     }
 }
 
@@ -45,7 +75,7 @@ pub fn encode_frame(event: &LiveEvent) -> Frame {
 mod tests {
     use super::*;
     use domain::model::ChatMessage;
-    use domain::ChatId;
+    use domain::{ChatId, MessageId};
 
     #[test]
     fn message_frames_carry_the_id_and_one_data_line() {
@@ -55,6 +85,8 @@ mod tests {
             timestamp: "2026-11-24T10:00:00.000Z".into(),
             username: "alice".into(),
             content: "line\nbreak".into(),
+            seq: Seq(42),
+            deleted: None,
         }));
         let text = std::str::from_utf8(&frame.bytes).unwrap();
         assert!(
@@ -63,7 +95,8 @@ mod tests {
         );
         assert!(text.ends_with("}\n\n"));
         assert_eq!(text.matches('\n').count(), 4, "{text}");
-        assert_eq!(frame.message_id, Some(MessageId(42)));
+        assert_eq!(frame.seq, Some(Seq(42)));
+        assert_eq!(frame.ends, Ends::Nobody);
     }
 
     #[test]
@@ -76,6 +109,19 @@ mod tests {
             text,
             "event: typing\ndata: {\"type\":\"typing\",\"username\":\"bob\"}\n\n"
         );
-        assert_eq!(frame.message_id, None);
+        assert_eq!(frame.seq, None);
+    }
+
+    #[test]
+    fn removals_end_their_streams_and_closing_ends_all() {
+        let removed = encode_frame(&LiveEvent::Removed {
+            username: "troll".into(),
+            banned: true,
+        });
+        assert!(removed.ends.ends_stream_of("troll"));
+        assert!(!removed.ends.ends_stream_of("alice"));
+        assert!(encode_frame(&LiveEvent::Closed {})
+            .ends
+            .ends_stream_of("alice"));
     }
 }

@@ -221,9 +221,14 @@ impl Hub {
             .is_some_and(|room| room.listeners > 0)
     }
 
-    /// Delivers a stored message to everyone listening in its room.
+    /// Delivers a stored message (new or changed) to everyone listening in its room.
     pub fn publish_message(&self, message: &ChatMessage) {
         self.publish(message.chat_id, || LiveEvent::Message(message.clone()));
+    }
+
+    /// Delivers a room event (its state, a removal, its deletion) to this instance's listeners.
+    pub fn publish_event(&self, chat_id: ChatId, event: LiveEvent) {
+        self.publish(chat_id, || event);
     }
 
     /// Tells this instance's listeners that `username` is typing.
@@ -282,7 +287,7 @@ impl Drop for PresenceGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::MessageId;
+    use domain::{MessageId, Seq};
 
     const ROOM: ChatId = ChatId(7);
 
@@ -293,6 +298,8 @@ mod tests {
             timestamp: "2026-11-24T10:00:00.000Z".into(),
             username: "alice".into(),
             content: "hi".into(),
+            seq: Seq(id),
+            deleted: None,
         }
     }
 
@@ -394,10 +401,7 @@ mod tests {
         let mut elsewhere = hub.subscribe(ChatId(8), "bob");
         hub.publish_message(&message(1));
         assert_next_event(&mut here, b"event: joined\n");
-        assert_eq!(
-            next_frame(&mut here).unwrap().message_id,
-            Some(MessageId(1))
-        );
+        assert_eq!(next_frame(&mut here).unwrap().seq, Some(Seq(1)));
         assert_next_event(&mut elsewhere, b"event: joined\n");
         assert!(elsewhere.rx.try_recv().is_err());
         hub.resync_all();

@@ -1,11 +1,17 @@
-//! The single writer of messages: stores queued messages in batches (one commit for many), then
-//! publishes them in id order. Committing before publishing means every delivered message is
-//! durable; one writer means a room never sees id 6 before id 5.
+//! The single writer of a room's messages: stores queued changes (new messages, deletions) in
+//! batches (one commit for many), then publishes them in change-feed order. Committing before
+//! publishing means every delivered change is durable; one writer means a room never shows
+//! change 6 before change 5.
 //!
-//! With one instance, publishing is a call on the in-process hub. With several (PostgreSQL), the
-//! batch's transaction locks its chats' rows (so within a chat ids are handed out in commit
-//! order, whichever instance writes) and queues a notification that PostgreSQL delivers to every
-//! instance at commit; each instance's `cluster` listener then reads the rows and publishes them.
+//! Every change takes the room's next change-feed number ([`Seq`]), handed out under the
+//! chat row's write lock: the batch first "touches" each of its chats (in id order, so two
+//! writers never deadlock), which on PostgreSQL makes another instance's batch for the same
+//! room wait until commit, and on SQLite takes the database's write lock before anything is
+//! read. Numbers therefore follow commit order within a room, whichever instance writes.
+//!
+//! With one instance, publishing is a call on the in-process hub. With several (PostgreSQL),
+//! the transaction queues a notification that PostgreSQL delivers to every instance at commit;
+//! each instance's `cluster` listener then reads the rows and publishes them.
 
 use super::cluster;
 use super::fanout::Fanout;
@@ -13,25 +19,71 @@ use super::hub::Hub;
 use crate::identity::sessions::Session;
 use crate::store::entities::{chat, message};
 use crate::store::rooms::to_dto;
+use chrono::{DateTime, Utc};
 use domain::model::ChatMessage;
-use domain::{ChatId, MessageText};
+use domain::moderation::{Deletion, SlowMode};
+use domain::{ChatId, MessageId, MessageText, Seq};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-/// Most messages committed in one transaction.
+/// Most changes committed in one transaction.
 const MAX_BATCH: usize = 256;
-/// Messages waiting for the writer before senders wait for room in the queue.
+/// Changes waiting for the writer before senders wait for room in the queue.
 const QUEUE: usize = 4096;
+
+/// A change to a room's messages.
+#[derive(Debug, Clone)]
+enum Change {
+    /// A new message; refused if `slow_mode` is on and the author posted too recently.
+    Post {
+        username: String,
+        content: String,
+        slow_mode: SlowMode,
+    },
+    /// Deletes one message (if `author` is set, only if they wrote it).
+    Delete {
+        id: MessageId,
+        by: Deletion,
+        author: Option<String>,
+    },
+    /// Deletes every message of `username` in the room (with a ban).
+    DeleteAllBy { username: String },
+}
+
+/// What a change did.
+#[derive(Debug)]
+enum Outcome {
+    /// The messages as they are now (a post: the new one; a deletion: the deleted ones).
+    Changed(Vec<ChatMessage>),
+    /// Slow mode: the author must wait this many seconds more; nothing was stored.
+    TooSoon(u32),
+    /// The message was deleted already: nothing changed, nothing is announced.
+    Unchanged(ChatMessage),
+    /// The message to delete does not exist in the room (or is not the author's).
+    NotFound,
+}
 
 struct Job {
     chat_id: ChatId,
-    username: String,
-    content: String,
-    reply: oneshot::Sender<Result<ChatMessage, DbErr>>,
+    change: Change,
+    reply: oneshot::Sender<Result<Outcome, DbErr>>,
+}
+
+/// Why a message was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    /// Slow mode: the author posted less than the room's interval ago.
+    #[error("Slow mode: wait {0} s before your next message.")]
+    SlowMode(u32),
+    /// The database or the writer failed.
+    #[error(transparent)]
+    Store(#[from] crate::Error),
 }
 
 /// Handle to the writer task; cheap to clone.
@@ -49,18 +101,11 @@ impl MessageWriter {
         Self { tx }
     }
 
-    /// Stores a message by `author` and returns it once it is committed (and published).
-    pub async fn send(
-        &self,
-        chat_id: ChatId,
-        author: &Session,
-        text: &MessageText,
-    ) -> Result<ChatMessage, crate::Error> {
+    async fn submit(&self, chat_id: ChatId, change: Change) -> Result<Outcome, crate::Error> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             chat_id,
-            username: author.name.clone(),
-            content: text.as_str().to_owned(),
+            change,
             reply,
         };
         if self.tx.send(job).await.is_err() {
@@ -71,18 +116,91 @@ impl MessageWriter {
             Err(_) => Err(crate::Error::TaskGone("the message writer")),
         }
     }
+
+    /// Stores a message by `author` and returns it once it is committed (and published).
+    /// With `slow_mode` on, a message less than its interval after the author's previous one
+    /// in the room is refused.
+    pub async fn send(
+        &self,
+        chat_id: ChatId,
+        author: &Session,
+        text: &MessageText,
+        slow_mode: SlowMode,
+    ) -> Result<ChatMessage, PostError> {
+        let change = Change::Post {
+            username: author.name.clone(),
+            content: text.as_str().to_owned(),
+            slow_mode,
+        };
+        match self.submit(chat_id, change).await? {
+            Outcome::Changed(mut stored) if stored.len() == 1 => Ok(stored.remove(0)),
+            Outcome::TooSoon(secs) => Err(PostError::SlowMode(secs)),
+            Outcome::Changed(_) | Outcome::Unchanged(_) | Outcome::NotFound => {
+                Err(PostError::Store(crate::Error::TaskGone(
+                    "the message writer (unexpected answer)",
+                )))
+            }
+        }
+    }
+
+    /// Deletes message `id` of `chat_id` (only if `author` wrote it, when given); returns it as
+    /// it is now, or `None` if there is no such message. Deleting twice changes nothing more.
+    pub async fn delete(
+        &self,
+        chat_id: ChatId,
+        id: MessageId,
+        by: Deletion,
+        author: Option<&str>,
+    ) -> Result<Option<ChatMessage>, crate::Error> {
+        let change = Change::Delete {
+            id,
+            by,
+            author: author.map(str::to_owned),
+        };
+        Ok(match self.submit(chat_id, change).await? {
+            Outcome::Changed(mut messages) => messages.pop(),
+            Outcome::Unchanged(message) => Some(message),
+            Outcome::TooSoon(_) | Outcome::NotFound => None,
+        })
+    }
+
+    /// Deletes every message `username` wrote in `chat_id`; returns how many were deleted.
+    pub async fn delete_all_by(
+        &self,
+        chat_id: ChatId,
+        username: &str,
+    ) -> Result<usize, crate::Error> {
+        let change = Change::DeleteAllBy {
+            username: username.to_owned(),
+        };
+        Ok(match self.submit(chat_id, change).await? {
+            Outcome::Changed(messages) => messages.len(),
+            Outcome::Unchanged(_) | Outcome::TooSoon(_) | Outcome::NotFound => 0,
+        })
+    }
 }
 
 async fn run(db: DatabaseConnection, hub: Arc<Hub>, fanout: Fanout, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         match store(&db, &batch, &fanout).await {
-            Ok(stored) => {
-                for (job, message) in batch.drain(..).zip(stored) {
-                    if !fanout.is_shared() {
-                        hub.publish_message(&message);
+            Ok(outcomes) => {
+                let mut published: Vec<&ChatMessage> = outcomes
+                    .iter()
+                    .filter_map(|outcome| match outcome {
+                        Outcome::Changed(messages) => Some(messages.iter()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                if !fanout.is_shared() {
+                    published.sort_by_key(|m| (m.chat_id, m.seq));
+                    for message in published {
+                        hub.publish_message(message);
                     }
-                    let _ = job.reply.send(Ok(message));
+                }
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(Ok(outcome));
                 }
             }
             Err(err) => {
@@ -95,53 +213,214 @@ async fn run(db: DatabaseConnection, hub: Arc<Hub>, fanout: Fanout, mut rx: mpsc
     }
 }
 
+/// Stores one batch in one transaction; returns each job's outcome, in job order.
 async fn store(
     db: &DatabaseConnection,
     batch: &[Job],
     fanout: &Fanout,
-) -> Result<Vec<ChatMessage>, DbErr> {
+) -> Result<Vec<Outcome>, DbErr> {
     let txn = db.begin().await?;
-    // Several instances: the batch's chats, sorted (the order rows are locked in: no deadlocks).
-    let shared_chats = fanout.is_shared().then(|| {
-        let mut chats: Vec<ChatId> = batch.iter().map(|job| job.chat_id).collect();
-        chats.sort_unstable();
-        chats.dedup();
-        chats
-    });
-    if let Some(chats) = &shared_chats {
-        // Held until commit: another instance's batch for the same chat waits, so its ids come
-        // after ours and a listener never sees a smaller id arrive later.
-        chat::Entity::find()
-            .select_only()
-            .column(chat::Column::Id)
-            .filter(chat::Column::Id.is_in(chats.iter().map(|id| id.0)))
-            .order_by_asc(chat::Column::Id)
-            .lock_exclusive()
-            .into_tuple::<i64>()
-            .all(&txn)
-            .await?;
+    let mut by_chat: BTreeMap<ChatId, Vec<usize>> = BTreeMap::new();
+    for (index, job) in batch.iter().enumerate() {
+        by_chat.entry(job.chat_id).or_default().push(index);
     }
-    let mut stored = Vec::with_capacity(batch.len());
-    for job in batch {
-        let row = message::ActiveModel {
-            chat_id: Set(job.chat_id.0),
-            timestamp: Set(chrono::Utc::now()),
-            username: Set(job.username.clone()),
-            content: Set(job.content.clone()),
-            ..Default::default()
+    let mut outcomes: Vec<Option<Outcome>> = batch.iter().map(|_| None).collect();
+    let now = Utc::now();
+    // In chat id order: the order rows are locked in, so two writers never deadlock.
+    for (chat_id, jobs) in by_chat {
+        let Some(mut seq) = lock_feed(&txn, chat_id).await? else {
+            // The room was deleted meanwhile.
+            for index in jobs {
+                outcomes[index] = Some(Outcome::NotFound);
+            }
+            continue;
+        };
+        let first = Seq(seq.0 + 1);
+        // Authors who posted in this batch, and when (slow mode counts them too).
+        let mut posted_now: Vec<&str> = Vec::new();
+        for index in jobs {
+            let job = &batch[index];
+            let outcome = apply(&txn, chat_id, &job.change, &mut seq, now, &posted_now).await?;
+            if let (Change::Post { username, .. }, Outcome::Changed(_)) = (&job.change, &outcome) {
+                posted_now.push(username);
+            }
+            outcomes[index] = Some(outcome);
         }
-        .insert(&txn)
-        .await?;
-        stored.push(to_dto(row));
-    }
-    if let Some(chats) = shared_chats {
-        for chat_id in chats {
-            let ids = stored.iter().filter(|m| m.chat_id == chat_id).map(|m| m.id);
-            if let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) {
-                cluster::notify_messages(&txn, chat_id, first, last).await?;
+        if seq >= first {
+            set_feed_position(&txn, chat_id, seq).await?;
+            if fanout.is_shared() {
+                cluster::notify_changes(&txn, chat_id, first, seq).await?;
             }
         }
     }
     txn.commit().await?;
-    Ok(stored)
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| outcome.unwrap_or(Outcome::NotFound))
+        .collect())
+}
+
+/// Takes the chat row's write lock and returns its change-feed position (`None` if the chat
+/// is gone). The no-op update is what takes the lock on both backends.
+async fn lock_feed(txn: &impl ConnectionTrait, chat_id: ChatId) -> Result<Option<Seq>, DbErr> {
+    let touch = Query::update()
+        .table(chat::Entity)
+        .value(chat::Column::LastSeq, Expr::col(chat::Column::LastSeq))
+        .and_where(chat::Column::Id.eq(chat_id.0))
+        .returning_col(chat::Column::LastSeq)
+        .to_owned();
+    let row = txn.query_one(&touch).await?;
+    row.map(|row| row.try_get::<i64>("", "last_seq").map(Seq))
+        .transpose()
+}
+
+async fn set_feed_position(
+    txn: &impl ConnectionTrait,
+    chat_id: ChatId,
+    seq: Seq,
+) -> Result<(), DbErr> {
+    chat::Entity::update_many()
+        .col_expr(chat::Column::LastSeq, Expr::value(seq.0))
+        .filter(chat::Column::Id.eq(chat_id.0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Applies one change, numbering each message it touches with the next `seq`.
+async fn apply(
+    txn: &impl ConnectionTrait,
+    chat_id: ChatId,
+    change: &Change,
+    seq: &mut Seq,
+    now: DateTime<Utc>,
+    posted_now: &[&str],
+) -> Result<Outcome, DbErr> {
+    match change {
+        Change::Post {
+            username,
+            content,
+            slow_mode,
+        } => {
+            if slow_mode.is_on() {
+                let last = if posted_now.contains(&username.as_str()) {
+                    Some(now)
+                } else {
+                    last_post_at(txn, chat_id, username).await?
+                };
+                if let Some(wait) = last.and_then(|at| slow_mode_wait(*slow_mode, at, now)) {
+                    return Ok(Outcome::TooSoon(wait));
+                }
+            }
+            seq.0 += 1;
+            let row = message::ActiveModel {
+                chat_id: Set(chat_id.0),
+                timestamp: Set(now),
+                username: Set(username.clone()),
+                content: Set(content.clone()),
+                seq: Set(seq.0),
+                deleted_by: Set(None),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            Ok(Outcome::Changed(vec![to_dto(row)]))
+        }
+        Change::Delete { id, by, author } => {
+            let mut find =
+                message::Entity::find_by_id(id.0).filter(message::Column::ChatId.eq(chat_id.0));
+            if let Some(author) = author {
+                find = find.filter(message::Column::Username.eq(author.as_str()));
+            }
+            let Some(row) = find.one(txn).await? else {
+                return Ok(Outcome::NotFound);
+            };
+            if row.deleted_by.is_some() {
+                return Ok(Outcome::Unchanged(to_dto(row)));
+            }
+            Ok(Outcome::Changed(vec![
+                delete_row(txn, row, *by, seq).await?,
+            ]))
+        }
+        Change::DeleteAllBy { username } => {
+            let rows = message::Entity::find()
+                .filter(message::Column::ChatId.eq(chat_id.0))
+                .filter(message::Column::Username.eq(username.as_str()))
+                .filter(message::Column::DeletedBy.is_null())
+                .order_by_asc(message::Column::Id)
+                .all(txn)
+                .await?;
+            let mut deleted = Vec::with_capacity(rows.len());
+            for row in rows {
+                deleted.push(delete_row(txn, row, Deletion::Moderator, seq).await?);
+            }
+            Ok(Outcome::Changed(deleted))
+        }
+    }
+}
+
+async fn delete_row(
+    txn: &impl ConnectionTrait,
+    row: message::Model,
+    by: Deletion,
+    seq: &mut Seq,
+) -> Result<ChatMessage, DbErr> {
+    seq.0 += 1;
+    let mut row: message::ActiveModel = row.into();
+    row.content = Set(String::new());
+    row.deleted_by = Set(Some(by.as_str().to_owned()));
+    row.seq = Set(seq.0);
+    Ok(to_dto(row.update(txn).await?))
+}
+
+/// When `username` last posted in `chat_id`, if ever.
+async fn last_post_at(
+    txn: &impl ConnectionTrait,
+    chat_id: ChatId,
+    username: &str,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    message::Entity::find()
+        .select_only()
+        .column(message::Column::Timestamp)
+        .filter(message::Column::ChatId.eq(chat_id.0))
+        .filter(message::Column::Username.eq(username))
+        .order_by_desc(message::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(txn)
+        .await
+}
+
+/// Whole seconds still to wait under `mode` after a post at `last` (`None`: may post now).
+fn slow_mode_wait(mode: SlowMode, last: DateTime<Utc>, now: DateTime<Utc>) -> Option<u32> {
+    let interval_ms = i64::from(mode.secs()) * 1000;
+    let elapsed_ms = (now - last).num_milliseconds().max(0);
+    let left_ms = interval_ms - elapsed_ms;
+    (left_ms > 0).then(|| u32::try_from((left_ms + 999) / 1000).unwrap_or(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn slow_mode_waits_the_rest_of_the_interval_rounded_up() {
+        let mode = SlowMode::from_secs(30).unwrap();
+        let now = Utc::now();
+        assert_eq!(slow_mode_wait(mode, now, now), Some(30));
+        assert_eq!(
+            slow_mode_wait(mode, now - TimeDelta::milliseconds(100), now),
+            Some(30)
+        );
+        assert_eq!(
+            slow_mode_wait(mode, now - TimeDelta::seconds(29), now),
+            Some(1)
+        );
+        assert_eq!(
+            slow_mode_wait(mode, now - TimeDelta::seconds(30), now),
+            None
+        );
+        assert_eq!(slow_mode_wait(SlowMode::default(), now, now), None);
+    }
 }

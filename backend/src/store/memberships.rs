@@ -1,31 +1,34 @@
 //! Which session opened which chat through its link. Only members may read a chat by its id
 //! (`/chats/<id>/`); ids are sequential, the share link's key is what keeps a room private.
 
-use super::entities::{chat, membership};
+use super::entities::{chat, membership, session};
 use domain::model::RecentRoom;
 use domain::{ChatId, HashKey};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
-/// Notes that `session_id` opened `chat_id` (again): its place in "recent rooms" moves up.
+/// Notes that `session_id` opened `chat_id` (again) from `address`: its place in "recent
+/// rooms" moves up.
 pub async fn record(
     db: &impl ConnectionTrait,
     session_id: i32,
     chat_id: ChatId,
+    address: &str,
 ) -> Result<(), crate::Error> {
     let row = membership::ActiveModel {
         session_id: Set(session_id),
         chat_id: Set(chat_id.0),
         joined_at: Set(chrono::Utc::now()),
+        address: Set(Some(address.to_owned())),
         ..Default::default()
     };
     membership::Entity::insert(row)
         .on_conflict(
             OnConflict::columns([membership::Column::SessionId, membership::Column::ChatId])
-                .update_column(membership::Column::JoinedAt)
+                .update_columns([membership::Column::JoinedAt, membership::Column::Address])
                 .to_owned(),
         )
         .exec_without_returning(db)
@@ -45,6 +48,81 @@ pub async fn is_member(
         .count(db)
         .await?
         > 0)
+}
+
+/// Whether any session holding the name `claim_id` has opened `chat_id` (a member keeps access
+/// from another browser after logging in there with the name's passphrase).
+pub async fn is_member_by_claim(
+    db: &impl ConnectionTrait,
+    claim_id: i32,
+    chat_id: ChatId,
+) -> Result<bool, crate::Error> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::ChatId.eq(chat_id.0))
+        .filter(membership::Column::SessionId.in_subquery(sessions_of(claim_id)))
+        .count(db)
+        .await?
+        > 0)
+}
+
+fn sessions_of(claim_id: i32) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(session::Column::Id)
+        .from(session::Entity)
+        .and_where(session::Column::ClaimId.eq(claim_id))
+        .to_owned()
+}
+
+/// Ends the membership in `chat_id` of every session holding the name `claim_id` (removed or
+/// banned from the room).
+pub async fn remove_claim(
+    db: &impl ConnectionTrait,
+    claim_id: i32,
+    chat_id: ChatId,
+) -> Result<(), crate::Error> {
+    membership::Entity::delete_many()
+        .filter(membership::Column::ChatId.eq(chat_id.0))
+        .filter(membership::Column::SessionId.in_subquery(sessions_of(claim_id)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A member of a room as a moderator sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    /// The session that opened the room most recently under the name.
+    pub session_id: i32,
+    /// The name's claim.
+    pub claim_id: i32,
+    /// That session's browser.
+    pub browser_id: Option<String>,
+    /// The address it last opened the room from.
+    pub address: Option<String>,
+}
+
+/// The member of `chat_id` called `username` (its most recent session), if any.
+pub async fn participant(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    username: &str,
+) -> Result<Option<Participant>, crate::Error> {
+    let found = membership::Entity::find()
+        .filter(membership::Column::ChatId.eq(chat_id.0))
+        .find_also_related(session::Entity)
+        .filter(session::Column::Username.eq(username))
+        .order_by_desc(membership::Column::JoinedAt)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(membership, session)| {
+        let session = session?;
+        Some(Participant {
+            session_id: session.id,
+            claim_id: session.claim_id?,
+            browser_id: session.browser_id,
+            address: membership.address,
+        })
+    }))
 }
 
 /// Hands the rooms of one session to another (a rename keeps "recent rooms").

@@ -1,9 +1,10 @@
 //! Storing and reading chats and their messages.
 
-use super::entities::{chat, message};
+use super::entities::{chat, message, retired_link};
 use crate::random::new_hash_key;
 use domain::model::ChatMessage;
-use domain::{ChatId, HashKey, MessageId, RoomName};
+use domain::moderation::{Deletion, Retention, SlowMode};
+use domain::{ChatId, HashKey, MessageId, RoomName, Seq};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -21,6 +22,14 @@ pub struct Room {
     pub name: String,
     /// The key of its share link.
     pub hash_key: HashKey,
+    /// No new people may enter.
+    pub locked: bool,
+    /// Least time between two messages of one person.
+    pub slow_mode: SlowMode,
+    /// How long messages are kept.
+    pub retention: Retention,
+    /// The browser that created the room, until someone from it became the owner.
+    pub creator_browser: Option<String>,
 }
 
 impl Room {
@@ -31,6 +40,14 @@ impl Room {
                 id: ChatId(row.id),
                 name: row.name,
                 hash_key,
+                locked: row.locked,
+                // A value we never offered (edited by hand) means no slow mode, not an error.
+                slow_mode: u32::try_from(row.slow_mode_secs)
+                    .ok()
+                    .and_then(|secs| SlowMode::from_secs(secs).ok())
+                    .unwrap_or_default(),
+                retention: Retention::from_days(row.retention_days),
+                creator_browser: row.creator_browser,
             }),
             Err(_) => {
                 tracing::error!(chat_id = row.id, "stored chat has a malformed hash key");
@@ -40,8 +57,13 @@ impl Room {
     }
 }
 
-/// Creates a chat with a fresh random hash key.
-pub async fn create_chat(db: &impl ConnectionTrait, name: &RoomName) -> Result<Room, crate::Error> {
+/// Creates a chat with a fresh random hash key; `creator_browser` becomes its owner when it
+/// first opens the room with a name.
+pub async fn create_chat(
+    db: &impl ConnectionTrait,
+    name: &RoomName,
+    creator_browser: Option<&str>,
+) -> Result<Room, crate::Error> {
     // 96 random bits make a collision practically impossible; retry anyway rather than fail.
     let mut last_err = None;
     for _ in 0..3 {
@@ -49,16 +71,18 @@ pub async fn create_chat(db: &impl ConnectionTrait, name: &RoomName) -> Result<R
         let row = chat::ActiveModel {
             name: Set(name.as_str().to_owned()),
             hash_key: Set(key.as_str().to_owned()),
+            last_seq: Set(0),
+            locked: Set(false),
+            slow_mode_secs: Set(0),
+            retention_days: Set(None),
+            creator_browser: Set(creator_browser.map(str::to_owned)),
             ..Default::default()
         };
         match row.insert(db).await {
-            Ok(model) => {
-                return Ok(Room {
-                    id: ChatId(model.id),
-                    name: model.name,
-                    hash_key: key,
-                })
-            }
+            Ok(model) => match Room::from_row(model) {
+                Some(room) => return Ok(room),
+                None => return Err(DbErr::Custom("created chat has a malformed key".into()).into()),
+            },
             Err(err) => last_err = Some(err),
         }
     }
@@ -67,7 +91,41 @@ pub async fn create_chat(db: &impl ConnectionTrait, name: &RoomName) -> Result<R
         .into())
 }
 
-/// The chat behind a share-link key, if any.
+/// A room found through a share link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linked {
+    /// The room.
+    pub room: Room,
+    /// Whether the link was the room's current one (else it was rotated away).
+    pub current: bool,
+}
+
+/// The chat behind a share-link key, current or retired, if any.
+pub async fn find_by_link(
+    db: &impl ConnectionTrait,
+    key: &HashKey,
+) -> Result<Option<Linked>, crate::Error> {
+    if let Some(room) = find_by_hash_key(db, key).await? {
+        return Ok(Some(Linked {
+            room,
+            current: true,
+        }));
+    }
+    let Some(retired) = retired_link::Entity::find_by_id(key.as_str().to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(find_by_id(db, ChatId(retired.chat_id))
+        .await?
+        .map(|room| Linked {
+            room,
+            current: false,
+        }))
+}
+
+/// The chat behind its current share-link key, if any.
 pub async fn find_by_hash_key(
     db: &impl ConnectionTrait,
     key: &HashKey,
@@ -90,6 +148,43 @@ pub async fn find_by_id(
         .and_then(Room::from_row))
 }
 
+/// Up to `limit` messages changed after `after` in the room's change feed, in feed order: each
+/// as it is now (a message created and then deleted comes once, deleted).
+pub async fn changes_after(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    after: Seq,
+    limit: u64,
+) -> Result<Vec<ChatMessage>, crate::Error> {
+    let rows = message::Entity::find()
+        .filter(message::Column::ChatId.eq(chat_id.0))
+        .filter(message::Column::Seq.gt(after.0))
+        .order_by_asc(message::Column::Seq)
+        .limit(limit.min(MAX_PAGE))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(to_dto).collect())
+}
+
+/// How many messages changed after `after` (counting stops at `cap`).
+pub async fn count_changes_after(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    after: Seq,
+    cap: u64,
+) -> Result<u64, crate::Error> {
+    let seqs: Vec<i64> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Seq)
+        .filter(message::Column::ChatId.eq(chat_id.0))
+        .filter(message::Column::Seq.gt(after.0))
+        .limit(cap)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(seqs.len() as u64)
+}
+
 /// Up to `limit` messages with id greater than `after`, oldest first.
 pub async fn messages_after(
     db: &impl ConnectionTrait,
@@ -107,37 +202,33 @@ pub async fn messages_after(
     Ok(rows.into_iter().map(to_dto).collect())
 }
 
-/// Messages `first..=last` of `chat_id`, oldest first (a range announced by another instance).
-pub async fn messages_between(
+/// Messages whose latest change is `first..=last` in `chat_id`'s feed, in feed order (a range
+/// announced by another instance). A message changed again since is not among them: its newer
+/// change is announced too.
+pub async fn changes_between(
     db: &impl ConnectionTrait,
     chat_id: ChatId,
-    first: MessageId,
-    last: MessageId,
+    first: Seq,
+    last: Seq,
 ) -> Result<Vec<ChatMessage>, crate::Error> {
     let rows = message::Entity::find()
         .filter(message::Column::ChatId.eq(chat_id.0))
-        .filter(message::Column::Id.between(first.0, last.0))
-        .order_by_asc(message::Column::Id)
+        .filter(message::Column::Seq.between(first.0, last.0))
+        .order_by_asc(message::Column::Seq)
         .all(db)
         .await?;
     Ok(rows.into_iter().map(to_dto).collect())
 }
 
-/// The id of the newest message in `chat_id` ([`MessageId::START`] when it has none).
-pub async fn last_message_id(
-    db: &impl ConnectionTrait,
-    chat_id: ChatId,
-) -> Result<MessageId, crate::Error> {
-    let newest: Option<i64> = message::Entity::find()
+/// The room's change-feed position: the number of its latest change ([`Seq::START`] if none).
+pub async fn last_seq(db: &impl ConnectionTrait, chat_id: ChatId) -> Result<Seq, crate::Error> {
+    let last: Option<i64> = chat::Entity::find_by_id(chat_id.0)
         .select_only()
-        .column(message::Column::Id)
-        .filter(message::Column::ChatId.eq(chat_id.0))
-        .order_by_desc(message::Column::Id)
-        .limit(1)
+        .column(chat::Column::LastSeq)
         .into_tuple()
         .one(db)
         .await?;
-    Ok(newest.map_or(MessageId::START, MessageId))
+    Ok(last.map_or(Seq::START, Seq))
 }
 
 /// The newest `limit` messages, oldest first.
@@ -147,6 +238,33 @@ pub async fn latest_messages(
     limit: u64,
 ) -> Result<Vec<ChatMessage>, crate::Error> {
     messages_before(db, chat_id, MessageId(i64::MAX), limit).await
+}
+
+/// Deletes the messages older than their room's retention at `now`; returns how many.
+pub async fn delete_expired_messages(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, crate::Error> {
+    let kept: Vec<(i64, Option<i32>)> = chat::Entity::find()
+        .select_only()
+        .column(chat::Column::Id)
+        .column(chat::Column::RetentionDays)
+        .filter(chat::Column::RetentionDays.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut deleted = 0;
+    for (chat_id, days) in kept {
+        let Some(days) = days else { continue };
+        let cutoff = now - chrono::TimeDelta::days(i64::from(days));
+        deleted += message::Entity::delete_many()
+            .filter(message::Column::ChatId.eq(chat_id))
+            .filter(message::Column::Timestamp.lt(cutoff))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(deleted)
 }
 
 /// The wire form of a stored message.
@@ -159,6 +277,11 @@ pub(crate) fn to_dto(row: message::Model) -> ChatMessage {
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         username: row.username,
         content: row.content,
+        seq: Seq(row.seq),
+        deleted: row.deleted_by.as_deref().map(|by| {
+            // Anything unexpected still hides the text: it was deleted by someone.
+            Deletion::from_stored(by).unwrap_or(Deletion::Moderator)
+        }),
     }
 }
 

@@ -144,12 +144,25 @@ async fn over_https_the_session_cookie_is_secure_and_host_bound() {
     let res = app
         .call("login", &[("username", "alice"), ("next", "/")], None)
         .await;
-    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(
-        set_cookie.starts_with("__Host-chat_session="),
-        "{set_cookie}"
-    );
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let set_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-chat_session="))
+        .unwrap_or_else(|| panic!("{cookies:?}"))
+        .clone();
     assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+    // The browser cookie (what a room's ban covers) is bound the same way.
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("__Host-chat_browser=") && c.contains("; Secure")),
+        "{cookies:?}"
+    );
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
     let res = app
         .call(

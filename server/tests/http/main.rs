@@ -7,6 +7,7 @@ mod cluster;
 mod hardening;
 mod identity;
 mod live;
+mod moderation;
 mod pages;
 mod rate_limits;
 mod server_fns;

@@ -83,6 +83,16 @@ pub async fn spawn_limited_app(trusted_proxy: bool) -> TestApp {
     .await
 }
 
+/// Like [`spawn_app`], behind a trusted proxy (the client address is the last hop of
+/// `X-Forwarded-For`, so one test can come from many addresses), without rate limits.
+pub async fn spawn_proxied_app() -> TestApp {
+    spawn(Settings {
+        trusted_proxy: true,
+        ..test_settings()
+    })
+    .await
+}
+
 /// Whether `TEST_LOG=1` asks for the servers' logs (shown for failing tests only: the test
 /// harness captures a test's output and prints it when the test fails).
 fn logs_wanted() -> bool {

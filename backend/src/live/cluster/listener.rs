@@ -5,8 +5,10 @@
 use super::remote_presence::RemotePresence;
 use super::{notify, Notice, CHANNEL, HEARTBEAT, SILENT_AFTER};
 use crate::live::hub::Hub;
+use crate::moderation::state::publish_room_state;
 use crate::store::rooms;
-use domain::{ChatId, MessageId};
+use domain::live::LiveEvent;
+use domain::{ChatId, Seq};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
@@ -148,7 +150,20 @@ async fn receive(
             }
         };
         match notice {
-            Notice::Messages { c, a, b } => publish_range(db, hub, c, a, b).await?,
+            Notice::Changes { c, a, b } => publish_range(db, hub, c, a, b).await?,
+            Notice::Room { c } => {
+                if hub.has_listeners(c) {
+                    publish_room_state(db, hub, c).await?;
+                }
+            }
+            Notice::Removed { c, u, x } => hub.publish_event(
+                c,
+                LiveEvent::Removed {
+                    username: u,
+                    banned: x,
+                },
+            ),
+            Notice::Closed { c } => hub.publish_event(c, LiveEvent::Closed {}),
             Notice::Joined { i, .. }
             | Notice::Left { i, .. }
             | Notice::Typing { i, .. }
@@ -188,18 +203,18 @@ async fn reannounce(instance: u64, db: &DatabaseConnection, hub: &Hub) -> Result
     Ok(())
 }
 
-/// Reads messages `first..=last` of `chat_id` and publishes them, if anyone here listens.
+/// Reads changes `first..=last` of `chat_id` and publishes them, if anyone here listens.
 async fn publish_range(
     db: &DatabaseConnection,
     hub: &Hub,
     chat_id: ChatId,
-    first: MessageId,
-    last: MessageId,
+    first: Seq,
+    last: Seq,
 ) -> Result<(), crate::Error> {
     if !hub.has_listeners(chat_id) {
         return Ok(());
     }
-    for message in rooms::messages_between(db, chat_id, first, last).await? {
+    for message in rooms::changes_between(db, chat_id, first, last).await? {
         hub.publish_message(&message);
     }
     Ok(())

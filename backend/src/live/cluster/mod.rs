@@ -2,10 +2,11 @@
 //! the hub when `DATABASE_URL` is `postgres://...`.
 //!
 //! Every instance LISTENs on one channel. Notifications are small JSON notices (well under
-//! PostgreSQL's 8000-byte payload limit): "messages `a..=b` of chat `c` were committed" (sent
-//! inside the writer's transaction, so delivered at commit, in commit order), presence changes,
-//! typing, and a heartbeat. On a message notice an instance reads those rows and publishes them
-//! on its hub, if anyone there listens to that chat.
+//! PostgreSQL's 8000-byte payload limit): "changes `a..=b` of chat `c`'s feed were committed"
+//! (sent inside the writer's transaction, so delivered at commit, in commit order), changes to
+//! a room itself (settings, removals, deletion), presence changes, typing, and a heartbeat. On a
+//! change notice an instance reads those rows and publishes them on its hub, if anyone there
+//! listens to that chat; on a room notice it reads the room's state anew.
 //!
 //! If the listening connection drops, the instance reconnects, then tells every live stream to
 //! re-read the database from the last message it sent: nothing committed meanwhile is missed.
@@ -23,7 +24,7 @@ mod remote_presence;
 pub use announcer::Announcer;
 
 use super::hub::Hub;
-use domain::{ChatId, MessageId};
+use domain::{ChatId, Seq};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -41,13 +42,18 @@ pub const SILENT_AFTER: Duration = Duration::from_secs(16);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "t")]
 enum Notice {
-    /// Messages with ids `a..=b` of chat `c` were committed.
+    /// Changes `a..=b` of chat `c`'s feed were committed.
     #[serde(rename = "m")]
-    Messages {
-        c: ChatId,
-        a: MessageId,
-        b: MessageId,
-    },
+    Changes { c: ChatId, a: Seq, b: Seq },
+    /// Chat `c`'s name, link, settings or roles changed.
+    #[serde(rename = "r")]
+    Room { c: ChatId },
+    /// `u` was removed from chat `c` (and banned if `x`).
+    #[serde(rename = "k")]
+    Removed { c: ChatId, u: String, x: bool },
+    /// Chat `c` was deleted.
+    #[serde(rename = "d")]
+    Closed { c: ChatId },
     /// `u` opened a first live connection to chat `c` on instance `i`.
     #[serde(rename = "j")]
     Joined { i: u64, c: ChatId, u: String },
@@ -68,23 +74,58 @@ enum Notice {
     Bye { i: u64 },
 }
 
-/// Queues the notice "messages `first..=last` of `chat_id` were committed" on `txn`; PostgreSQL
-/// delivers it to every listening instance when (and only if) the transaction commits.
-pub async fn notify_messages(
+/// Queues the notice "changes `first..=last` of `chat_id`'s feed were committed" on `txn`;
+/// PostgreSQL delivers it to every listening instance when (and only if) the transaction
+/// commits.
+pub async fn notify_changes(
     txn: &impl ConnectionTrait,
     chat_id: ChatId,
-    first: MessageId,
-    last: MessageId,
+    first: Seq,
+    last: Seq,
 ) -> Result<(), DbErr> {
     notify(
         txn,
-        &Notice::Messages {
+        &Notice::Changes {
             c: chat_id,
             a: first,
             b: last,
         },
     )
     .await
+}
+
+/// A change to a room itself, told to every instance's listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomNotice {
+    /// Its name, link, settings or roles changed (each instance reads them anew).
+    Changed,
+    /// `username` was removed (and banned, if `banned`).
+    Removed {
+        /// Who.
+        username: String,
+        /// Whether they are kept out too.
+        banned: bool,
+    },
+    /// The room was deleted.
+    Closed,
+}
+
+/// Queues `notice` about `chat_id` on `db` (delivered at commit when `db` is a transaction).
+pub async fn notify_room(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    notice: RoomNotice,
+) -> Result<(), DbErr> {
+    let notice = match notice {
+        RoomNotice::Changed => Notice::Room { c: chat_id },
+        RoomNotice::Removed { username, banned } => Notice::Removed {
+            c: chat_id,
+            u: username,
+            x: banned,
+        },
+        RoomNotice::Closed => Notice::Closed { c: chat_id },
+    };
+    notify(db, &notice).await
 }
 
 async fn notify(db: &impl ConnectionTrait, notice: &Notice) -> Result<(), DbErr> {
@@ -116,10 +157,10 @@ mod tests {
 
     #[test]
     fn notices_are_small_json() {
-        let notice = Notice::Messages {
+        let notice = Notice::Changes {
             c: ChatId(7),
-            a: MessageId(41),
-            b: MessageId(42),
+            a: Seq(41),
+            b: Seq(42),
         };
         let json = serde_json::to_string(&notice).unwrap();
         assert_eq!(json, r#"{"t":"m","c":7,"a":41,"b":42}"#);

@@ -11,6 +11,16 @@ pub struct Model {
     pub name: String,
     #[sea_orm(unique)]
     pub hash_key: String,
+    /// The room's change-feed position: the seq of its latest message change.
+    pub last_seq: i64,
+    /// No new people may enter.
+    pub locked: bool,
+    /// Least seconds between two messages of one person (0: no slow mode).
+    pub slow_mode_secs: i32,
+    /// Days messages are kept (`None`: forever).
+    pub retention_days: Option<i32>,
+    /// The browser that created the room, until someone from it becomes the owner.
+    pub creator_browser: Option<String>,
 }
 
 /// A chat has many messages.

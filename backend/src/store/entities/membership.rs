@@ -11,6 +11,8 @@ pub struct Model {
     pub session_id: i32,
     pub chat_id: i64,
     pub joined_at: DateTimeUtc,
+    /// The client address (IPv6: its /64) it last opened the room from.
+    pub address: Option<String>,
 }
 
 /// A membership ties one session to one chat.
@@ -35,6 +37,12 @@ pub enum Relation {
 impl Related<super::chat::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Chat.def()
+    }
+}
+
+impl Related<super::session::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Session.def()
     }
 }
 

@@ -13,6 +13,10 @@ pub struct Model {
     pub username: String,
     #[sea_orm(column_type = "Text")]
     pub content: String,
+    /// The room's change-feed number of this message's latest change.
+    pub seq: i64,
+    /// Who deleted it (`author` or `moderator`); its content is then empty.
+    pub deleted_by: Option<String>,
 }
 
 /// A message belongs to one chat.

@@ -4,6 +4,10 @@
 pub mod chat;
 pub mod membership;
 pub mod message;
+pub mod moderation_log;
+pub mod retired_link;
+pub mod room_ban;
+pub mod room_role;
 pub mod session;
 pub mod username_claim;
 pub mod username_key;

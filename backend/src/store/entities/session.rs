@@ -15,6 +15,8 @@ pub struct Model {
     pub claim_id: Option<i32>,
     /// Last request made with this session; idle sessions expire.
     pub last_active_at: DateTimeUtc,
+    /// The browser cookie it logged in with.
+    pub browser_id: Option<String>,
 }
 
 /// Sessions relate to nothing else (the username is copied onto each message).

@@ -1,6 +1,8 @@
 //! Server functions: the only way the pages change or read data. Each works from the hydrated
 //! app and from a plain HTML form post (JavaScript off). Each parses its inputs, then hands the
-//! work to the `backend` crate.
+//! work to the `backend` crate. The room owners' and moderators' actions are in [`moderation`].
+
+pub mod moderation;
 
 use crate::error::AppError;
 use domain::model::{ChatMessage, RecentRoom, RoomView};
@@ -9,8 +11,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::request::{
-    client_ip, current_session, current_token, public_origin, rate_limit, services, session_if_any,
-    set_session_cookie,
+    browser_id, client_ip, current_token, ensure_browser_id, public_origin, rate_limit, services,
+    session_if_any, set_session_cookie,
 };
 #[cfg(feature = "ssr")]
 use backend::{
@@ -18,10 +20,17 @@ use backend::{
         login::{log_in, LoginAttempt},
         sessions::Session,
     },
+    moderation::{
+        access::{self, Entry},
+        bans::{address_key, Visitor},
+        roles, state,
+    },
     rate_limit::Action,
-    store::{memberships, rooms, rooms::Room},
+    store::{memberships, rooms},
     Services,
 };
+#[cfg(feature = "ssr")]
+use domain::moderation::{Role, SlowMode};
 #[cfg(feature = "ssr")]
 use domain::{HashKey, LocalPath, MessageText, Passphrase, RoomName, Username};
 
@@ -38,8 +47,23 @@ pub async fn create_room(name: String) -> Result<String, AppError> {
     let name = RoomName::parse(&name)?;
     let services = services()?;
     let session = session_if_any(&services).await?;
-    rate_limit(&services, Action::CreateRoom, session.map(|s| s.id))?;
-    let room = rooms::create_chat(&services.db, &name).await?;
+    rate_limit(
+        &services,
+        Action::CreateRoom,
+        session.as_ref().map(|s| s.id),
+    )?;
+    // Whoever creates the room owns it: their name now, or, before they chose one, the name
+    // their browser first enters the room with.
+    let creator_browser = match &session {
+        Some(_) => None,
+        None => Some(ensure_browser_id(&services)?),
+    };
+    let room = rooms::create_chat(&services.db, &name, creator_browser.as_deref()).await?;
+    if let Some(session) = &session {
+        roles::grant(&services.db, room.id, session.claim_id, Role::Owner)
+            .await
+            .map_err(backend::Error::from)?;
+    }
     tracing::info!(chat_id = %room.id, "chatroom created");
     leptos_axum::redirect(&room.hash_key.room_path());
     Ok(room.hash_key.into())
@@ -60,11 +84,13 @@ pub async fn login(
     let services = services()?;
     let current = session_if_any(&services).await?;
     rate_limit(&services, Action::Login, current.as_ref().map(|s| s.id))?;
+    let browser = ensure_browser_id(&services)?;
     let attempt = LoginAttempt {
         username: &username,
         passphrase,
         current: current.as_ref(),
         client: client_ip(&services)?,
+        browser: Some(&browser),
     };
     let logged_in = log_in(&services.db, &services.limiter, attempt).await?;
     set_session_cookie(&services, Some(&logged_in.token))?;
@@ -88,10 +114,15 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "load_room")]
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     let services = services()?;
-    let (room, session) = room_and_session(&services, &hash_key).await?;
-    // Opening the room through its link is what lets this session read it by id later.
-    memberships::record(&services.db, session.id, room.id).await?;
+    let (entry, session) = enter_room(&services, &hash_key).await?;
+    let room = entry.room;
+    // Opening the room through its link is what lets this session read it by id later, and
+    // keep entering it once it is locked.
+    let address = address_key(client_ip(&services)?);
+    memberships::record(&services.db, session.id, room.id, &address).await?;
     let me = session.name;
+    // The feed position first: whatever changes after it reaches the page by the live stream.
+    let seq = rooms::last_seq(&services.db, room.id).await?;
     let messages = rooms::latest_messages(&services.db, room.id, ROOM_PAGE_MESSAGES).await?;
     let mut online = services.hub.online(room.id);
     if !online.contains(&me) {
@@ -103,9 +134,9 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
         online,
         chat_id: room.id,
         share_url: room.hash_key.share_url(&public_origin(&services)?),
-        name: room.name,
-        hash_key: room.hash_key,
+        room: state::of(&services.db, &room).await?,
         me,
+        seq,
         messages,
     })
 }
@@ -114,11 +145,21 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
 #[server(endpoint = "send_message")]
 pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessage, AppError> {
     let services = services()?;
-    let (room, session) = room_and_session(&services, &hash_key).await?;
+    let (entry, session) = enter_room(&services, &hash_key).await?;
     let text = MessageText::parse(&content)?;
     rate_limit(&services, Action::Send, Some(session.id))?;
-    let message = services.writer.send(room.id, &session, &text).await?;
-    tracing::debug!(chat_id = %room.id, message_id = %message.id, "message stored");
+    // Owners and moderators are not slowed down.
+    let slow_mode = if entry.moderates() {
+        SlowMode::default()
+    } else {
+        entry.room.slow_mode
+    };
+    let chat_id = entry.room.id;
+    let message = services
+        .writer
+        .send(chat_id, &session, &text, slow_mode)
+        .await?;
+    tracing::debug!(%chat_id, message_id = %message.id, "message stored");
     Ok(message)
 }
 
@@ -129,34 +170,45 @@ pub async fn messages_before(
     before: MessageId,
 ) -> Result<Vec<ChatMessage>, AppError> {
     let services = services()?;
-    let (room, session) = room_and_session(&services, &hash_key).await?;
+    let (entry, session) = enter_room(&services, &hash_key).await?;
     rate_limit(&services, Action::History, Some(session.id))?;
-    Ok(rooms::messages_before(&services.db, room.id, before, HISTORY_PAGE).await?)
+    Ok(rooms::messages_before(&services.db, entry.room.id, before, HISTORY_PAGE).await?)
 }
 
 /// Tells the room's other listeners that the session's user is typing.
 #[server(endpoint = "typing")]
 pub async fn typing(hash_key: String) -> Result<(), AppError> {
     let services = services()?;
-    let (room, session) = room_and_session(&services, &hash_key).await?;
+    let (entry, session) = enter_room(&services, &hash_key).await?;
     rate_limit(&services, Action::Typing, Some(session.id))?;
-    services.typing(room.id, &session.name);
+    services.typing(entry.room.id, &session.name);
     Ok(())
 }
 
-/// The chat behind a share-link key and the visitor's session; an unknown key is `NotFound`
-/// whether or not the visitor is logged in.
+/// Lets the visitor's session into the room behind a share-link key (see
+/// `backend::moderation::access`); an unknown key is `NotFound` whether or not the visitor is
+/// logged in.
 #[cfg(feature = "ssr")]
-async fn room_and_session(
+pub(crate) async fn enter_room(
     services: &Services,
     hash_key: &str,
-) -> Result<(Room, Session), AppError> {
+) -> Result<(Entry, Session), AppError> {
     let key = HashKey::parse(hash_key).map_err(|_| AppError::NotFound)?;
-    let room = rooms::find_by_hash_key(&services.db, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let session = current_session(services).await?;
-    Ok((room, session))
+    let Some(session) = session_if_any(services).await? else {
+        return Err(match rooms::find_by_hash_key(&services.db, &key).await? {
+            Some(_) => AppError::NotLoggedIn,
+            None => AppError::NotFound,
+        });
+    };
+    let browser = browser_id(services)?;
+    let address = address_key(client_ip(services)?);
+    let visitor = Visitor {
+        session: &session,
+        browser: browser.as_deref(),
+        address: &address,
+    };
+    let entry = access::enter(&services.db, &key, visitor).await?;
+    Ok((entry, session))
 }
 
 /// The rooms this browser's session opened most recently (empty when not logged in).
