@@ -36,7 +36,7 @@ test.describe("with JavaScript disabled", () => {
     await login.logIn("dave");
     await expect(page.getByRole("heading", { name: "No-JS room" })).toBeVisible();
     await expect(page.locator(".whoami")).toHaveText("You are dave");
-    await page.getByLabel("Message").fill("sent without JavaScript");
+    await page.getByLabel("Message", { exact: true }).fill("sent without JavaScript");
     await page.getByRole("button", { name: "Send" }).click();
     await expect(page.locator(".messages .content")).toHaveText(["sent without JavaScript"]);
   });

@@ -45,7 +45,7 @@ export class RoomPage {
   }
 
   messageBox() {
-    return this.page.getByLabel("Message");
+    return this.page.getByLabel("Message", { exact: true });
   }
 
   /** Types a message and presses Enter, as a person does. */

@@ -58,7 +58,7 @@ async fn listen_inner(
     raw.drain(..head_end);
 
     let mut events = Vec::with_capacity(4096);
-    let mut last_id = 0i64;
+    let mut last_position = 0i64;
     loop {
         if chunked {
             dechunk(&mut raw, &mut events)?;
@@ -66,7 +66,7 @@ async fn listen_inner(
             events.append(&mut raw);
         }
         while let Some(end) = find(&events, b"\n\n") {
-            record(&events[..end], &mut last_id, log);
+            record(&events[..end], &mut last_position, log);
             events.drain(..end + 2);
         }
         let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
@@ -98,16 +98,26 @@ fn dechunk(raw: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<(), String> {
     }
 }
 
-fn record(block: &[u8], last_id: &mut i64, log: &std::sync::Mutex<Vec<Delivery>>) {
+fn record(block: &[u8], last_position: &mut i64, log: &std::sync::Mutex<Vec<Delivery>>) {
     let Ok(text) = std::str::from_utf8(block) else {
         return;
     };
-    let Some(id) = text
+    // The event id is the room's change-feed position (it only grows on a stream); the message
+    // id in the data is what the sender was told.
+    let Some(position) = text
         .lines()
         .find_map(|l| l.strip_prefix("id: "))
         .and_then(|v| v.parse::<i64>().ok())
     else {
-        return; // presence, typing, keepalive
+        return; // room, presence, typing, keepalive
+    };
+    let Some(id) = text
+        .find("\"id\":")
+        .map(|at| &text[at + 5..])
+        .and_then(|rest| rest.split([',', '}']).next())
+        .and_then(|n| n.parse::<i64>().ok())
+    else {
+        return;
     };
     let sent_nanos = text
         .find("\"content\":\"lg ")
@@ -118,8 +128,8 @@ fn record(block: &[u8], last_id: &mut i64, log: &std::sync::Mutex<Vec<Delivery>>
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let latency_us = sent_nanos.map_or(u32::MAX, |t| (now.saturating_sub(t) / 1000) as u32);
-    let duplicate = id <= *last_id;
-    *last_id = (*last_id).max(id);
+    let duplicate = position <= *last_position;
+    *last_position = (*last_position).max(position);
     if let Ok(mut log) = log.lock() {
         log.push(Delivery {
             id,

@@ -28,34 +28,58 @@ pub fn PresenceList(
         <div class="presence">
             <span class="label">"Online: "</span>
             <For each=move || online.get() key=|name| name.clone() let:name>
-                <span class="online-user">
-                    <UserBadge name=name.clone()/>
-                    <RoleBadge role={
-                        let name = name.clone();
-                        Signal::derive(move || state.with(|s| s.role_of(&name)))
-                    }/>
-                    {
-                        let (name, me, hash_key) = (name.clone(), me.clone(), hash_key.clone());
-                        move || {
-                            let mine = my_role.get()?;
-                            let theirs = state.with(|s| s.role_of(&name));
-                            (name != me && theirs.is_none_or(|theirs| theirs < mine))
-                                .then(|| {
-                                    view! {
-                                        <PersonActions
-                                            hash_key=hash_key.clone()
-                                            username=name.clone()
-                                            their_role=theirs
-                                            my_role=mine
-                                            actions
-                                        />
-                                    }
-                                })
-                        }
-                    }
-                </span>
+                <OnlinePerson
+                    name
+                    state
+                    me=me.clone()
+                    hash_key=hash_key.clone()
+                    my_role
+                    actions
+                />
             </For>
         </div>
+    }
+    .into_any()
+}
+
+/// One person in the presence list: name, role badge, and the actions the reader may take.
+#[component]
+fn OnlinePerson(
+    name: String,
+    state: Signal<RoomState>,
+    me: String,
+    hash_key: HashKey,
+    my_role: Signal<Option<Role>>,
+    actions: ModActions,
+) -> impl IntoView {
+    let role = {
+        let name = name.clone();
+        Signal::derive(move || state.with(|s| s.role_of(&name)))
+    };
+    let menu = {
+        let name = name.clone();
+        move || {
+            let mine = my_role.get()?;
+            let theirs = role.get();
+            (name != me && theirs.is_none_or(|theirs| theirs < mine)).then(|| {
+                view! {
+                    <PersonActions
+                        hash_key=hash_key.clone()
+                        username=name.clone()
+                        their_role=theirs
+                        my_role=mine
+                        actions
+                    />
+                }
+            })
+        }
+    };
+    view! {
+        <span class="online-user">
+            <UserBadge name/>
+            <RoleBadge role/>
+            {menu}
+        </span>
     }
     .into_any()
 }

@@ -226,10 +226,8 @@ fn Room(room: RoomView) -> impl IntoView {
     let room_view = view! {
         <header class="room-header">
             <h1>{move || state.with(|s| s.name.clone())}</h1>
-            <p class="whoami">
-                "You are " <strong>{me.clone()}</strong>
-                <RoleBadge role=my_role/>
-            </p>
+            <p class="whoami">"You are " <strong>{me.clone()}</strong></p>
+            <RoleBadge role=my_role/>
             <AccountMenu hash_key=hash_key.clone()/>
             <p class="status" class:offline=move || status.get() != LiveStatus::Live>
                 {move || match status.get() {
