@@ -14,6 +14,35 @@ pub const FLASH_COOKIE: &str = "chat_flash";
 /// [`FLASH_COOKIE`] as set over HTTPS.
 pub const FLASH_COOKIE_SECURE: &str = "__Host-chat_flash";
 
+/// The export route as the router writes it.
+pub const EXPORT_ROUTE: &str = "/chatrooms/{hash_key}/export/{format}";
+
+/// The forms a room's history can be downloaded in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Every message as JSON (the wire form of the JSON API).
+    Json,
+    /// Plain text with light Markdown, for people.
+    Markdown,
+}
+
+impl ExportFormat {
+    /// The last path segment and file extension.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "json",
+            ExportFormat::Markdown => "md",
+        }
+    }
+
+    /// The format named by a path segment, if any.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [ExportFormat::Json, ExportFormat::Markdown]
+            .into_iter()
+            .find(|f| f.as_str() == raw)
+    }
+}
+
 /// The JSON API route of one chat, as the router writes it (with and without the final slash).
 pub const CHAT_API_ROUTES: [&str; 2] = ["/chats/{id}/", "/chats/{id}"];
 
@@ -26,6 +55,11 @@ impl HashKey {
     /// The room's live stream, `/chatrooms/<key>/events`.
     pub fn events_path(&self) -> String {
         format!("{ROOMS_PREFIX}{}{EVENTS_SUFFIX}", self.as_str())
+    }
+
+    /// The room's history as a download, `/chatrooms/<key>/export/<json|md>`.
+    pub fn export_path(&self, format: ExportFormat) -> String {
+        format!("{ROOMS_PREFIX}{}/export/{}", self.as_str(), format.as_str())
     }
 
     /// The login page that returns to this room afterwards.
@@ -88,6 +122,16 @@ mod tests {
             EVENTS_ROUTE.replace("{hash_key}", key().as_str()),
             key().events_path()
         );
+        for format in [ExportFormat::Json, ExportFormat::Markdown] {
+            assert_eq!(
+                EXPORT_ROUTE
+                    .replace("{hash_key}", key().as_str())
+                    .replace("{format}", format.as_str()),
+                key().export_path(format)
+            );
+            assert_eq!(ExportFormat::parse(format.as_str()), Some(format));
+        }
+        assert_eq!(ExportFormat::parse("html"), None);
     }
 
     #[test]

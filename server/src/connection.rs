@@ -5,6 +5,7 @@
 
 use crate::admission::{Admission, Refusal};
 use crate::live::{self, LiveRequest, STREAM_HEADERS};
+use crate::write_deadline::WriteDeadline;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use backend::Services;
@@ -34,8 +35,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// clients then waits its turn instead of all holding their opening state at once.
 const CONCURRENT_OPENS: usize = 32;
 
-/// How long a live stream may wait for its client to take the next bytes before it is closed
-/// (a client that stops reading must not hold its connection forever).
+/// How long a write may wait for its client to take the next bytes before the connection is
+/// closed (a client that stops reading must not hold its connection forever), on both paths.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Accepts connections within `admission`'s caps until `shutdown` completes, then waits for
@@ -91,7 +92,10 @@ pub async fn serve(
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEAD_TIMEOUT)
                     .max_buf_size(MAX_HEAD)
-                    .serve_connection(TokioIo::new(stream), service);
+                    .serve_connection(
+                        TokioIo::new(WriteDeadline::new(stream, WRITE_TIMEOUT)),
+                        service,
+                    );
                 if let Err(err) = Box::pin(watcher.watch(connection)).await {
                     tracing::debug!(error = %err, "connection ended with an error");
                 }

@@ -6,10 +6,12 @@ pub mod chats_api;
 pub mod config;
 pub mod connection;
 pub mod error_status;
+pub mod export;
 pub mod flash;
 pub mod live;
 pub mod router;
 pub mod security;
+pub mod write_deadline;
 
 pub use config::Config;
 pub use router::{app, AppState};

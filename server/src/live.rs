@@ -14,10 +14,11 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use backend::identity::sessions::Session;
 use backend::live::frame::{encode_frame, Delivery, Frame};
 use backend::live::hub::Subscription;
 use backend::live::stream_caps::StreamTicket;
-use backend::moderation::access::{self, AccessError, Refusal};
+use backend::moderation::access::{self, AccessError, Entry, Refusal};
 use backend::moderation::bans::{address_key, Visitor};
 use backend::moderation::state;
 use backend::store::rooms;
@@ -180,36 +181,46 @@ pub struct LiveRequest<'a> {
     pub peer: Option<IpAddr>,
 }
 
+/// Lets the session of a request (headers and peer address) into the room behind `hash_key`
+/// (see `backend::moderation::access`): the check every room route outside the server
+/// functions shares.
+pub async fn enter_room(
+    services: &Services,
+    hash_key: &str,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<(Entry, Session), LiveError> {
+    let key = HashKey::parse(hash_key).map_err(|_| LiveError::NotFound)?;
+    // Without a session cookie there is nothing to look up.
+    if services.cookies.token_from_headers(headers).is_none() {
+        return Err(LiveError::NotLoggedIn);
+    }
+    let session = services
+        .session(headers)
+        .await?
+        .ok_or(LiveError::NotLoggedIn)?;
+    let address = address_key(backend::client_address::client_address(
+        headers,
+        peer,
+        services.trusted_proxy,
+    ));
+    let visitor = Visitor {
+        session: &session,
+        browser: services.cookies.browser_from_headers(headers),
+        address: &address,
+    };
+    let entry = access::enter(&services.db, &key, visitor).await?;
+    Ok((entry, session))
+}
+
 /// Checks the room and the session, subscribes, and returns the stream of SSE bytes.
 pub async fn open(
     services: &Services,
     request: LiveRequest<'_>,
 ) -> Result<impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static, LiveError> {
-    let key = HashKey::parse(request.hash_key).map_err(|_| LiveError::NotFound)?;
-    // Without a session cookie there is nothing to look up.
-    if services
-        .cookies
-        .token_from_headers(request.headers)
-        .is_none()
-    {
-        return Err(LiveError::NotLoggedIn);
-    }
-    let session = services
-        .session(request.headers)
-        .await?
-        .ok_or(LiveError::NotLoggedIn)?;
+    let (entry, session) =
+        enter_room(services, request.hash_key, request.headers, request.peer).await?;
     let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
-    let address = address_key(backend::client_address::client_address(
-        request.headers,
-        request.peer,
-        services.trusted_proxy,
-    ));
-    let visitor = Visitor {
-        session: &session,
-        browser: services.cookies.browser_from_headers(request.headers),
-        address: &address,
-    };
-    let entry = access::enter(&services.db, &key, visitor).await?;
     let chat_id = entry.room.id;
     let ticket = services
         .streams

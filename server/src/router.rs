@@ -1,23 +1,17 @@
 //! The HTTP routes: Leptos pages and server functions, the JSON API, static assets.
 
-use crate::{chats_api, error_status, flash, live, security};
+use crate::{chats_api, error_status, export, flash, live, security};
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::{routing::get, Router};
 use backend::Services;
-use domain::paths::{CHAT_API_ROUTES, EVENTS_ROUTE};
+use domain::paths::{CHAT_API_ROUTES, EVENTS_ROUTE, EXPORT_ROUTE};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
-use std::time::Duration;
-use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer,
-    trace::TraceLayer,
-};
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
-/// How long a client may take to send a request body (at most 64 KiB): a body that never
-/// arrives must not hold the connection.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::security::BODY_TIMEOUT;
 
 /// The app's routes, generated once per process. Generating them sets a process-wide flag that
 /// makes any resource first polled meanwhile wait forever (leptos-rs/leptos#4773): a second
@@ -60,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .route(chat_api, get(chats_api::messages))
         .route(chat_api_no_slash, get(chats_api::messages))
         .route(EVENTS_ROUTE, get(live::events))
+        .route(EXPORT_ROUTE, get(export::export))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -76,8 +71,8 @@ pub fn app(state: AppState) -> Router {
         ))
         // Outermost last: headers on every answer, then the cross-site check, then the body
         // limit, before anything reads a body.
+        .layer(axum::middleware::from_fn(security::read_body_in_time))
         .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
-        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(
             state.services.trusted_proxy,
             security::refuse_cross_site,

@@ -11,6 +11,45 @@ use axum::{
 /// Largest request body accepted (a message is at most a few KiB of form data).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a client may take to send a request body (at most [`MAX_BODY_BYTES`]): a body that
+/// never arrives must not hold the connection.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads the whole request body before any handler runs, within [`BODY_TIMEOUT`]: a body that
+/// does not arrive in time is answered 408 (and the connection closed), one over the limit 413,
+/// one cut off 400. Handlers then get the bytes at once.
+pub async fn read_body_in_time(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Ok(Err(err)) => {
+            let too_large =
+                std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response()
+            } else {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "The request body could not be read.",
+                )
+                    .into_response()
+            }
+        }
+        Err(_) => (
+            StatusCode::REQUEST_TIMEOUT,
+            [(header::CONNECTION, "close")],
+            "The request body took too long to arrive.",
+        )
+            .into_response(),
+    }
+}
+
 /// Refuses state-changing requests that a browser marks as coming from another site.
 ///
 /// Browsers send `Sec-Fetch-Site` (and `Origin` on POST); a form on another site posting here

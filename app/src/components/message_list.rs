@@ -1,7 +1,7 @@
 //! The list of messages, oldest at the top, with the unread divider and the message being sent.
 
 use crate::components::avatar::UserBadge;
-use crate::components::moderation::{DeleteMessageButton, ModActions, RoleBadge};
+use crate::components::moderation::{DeleteMessageButton, ModActions, PersonActions, RoleBadge};
 use crate::rich_text::{segments, Segment};
 use domain::model::ChatMessage;
 use domain::moderation::{Role, RoomState};
@@ -42,7 +42,7 @@ fn rich_content(text: &str) -> Vec<AnyView> {
 
 /// Renders `messages`, each with its sender (and their role) and time; the text is never
 /// interpreted as HTML. A deleted message shows who took it away; owners and moderators get a
-/// Delete button on every other one.
+/// Delete button on every other one, and the actions on its author.
 #[component]
 pub fn MessageList(
     messages: RwSignal<Vec<ChatMessage>>,
@@ -86,49 +86,15 @@ pub fn MessageList(
                 }>
                     <li class="unread-divider" role="separator">"New messages"</li>
                 </Show>
-                <li
-                    class="message"
-                    class:mine=message.username == me
-                    class:deleted=message.deleted.is_some()
-                    data-id=message.id.0
-                >
-                    <span class="meta">
-                        <UserBadge name=message.username.clone()/>
-                        <RoleBadge role={
-                            let author = message.username.clone();
-                            Signal::derive(move || state.with(|s| s.role_of(&author)))
-                        }/>
-                        <time datetime=message.timestamp.clone() title=message.timestamp.clone()>
-                            {
-                                let message = message.clone();
-                                move || display_time(&message, local.get())
-                            }
-                        </time>
-                        {
-                            let (hash_key, message) = (hash_key.clone(), message.clone());
-                            move || {
-                                (my_role.get().is_some() && message.deleted.is_none())
-                                    .then(|| {
-                                        view! {
-                                            <DeleteMessageButton
-                                                hash_key=hash_key.clone()
-                                                message_id=message.id
-                                                author=message.username.clone()
-                                                actions
-                                            />
-                                        }
-                                    })
-                            }
-                        }
-                    </span>
-                    {match message.deleted {
-                        Some(deletion) => {
-                            view! { <p class="content placeholder">{deletion.placeholder()}</p> }
-                                .into_any()
-                        }
-                        None => view! { <p class="content">{rich_content(&message.content)}</p> }.into_any(),
-                    }}
-                </li>
+                <MessageItem
+                    message
+                    me=me.clone()
+                    local
+                    state
+                    my_role
+                    hash_key=hash_key.clone()
+                    actions
+                />
             </For>
             {move || {
                 pending
@@ -151,5 +117,84 @@ pub fn MessageList(
         </Show>
     }
     // Erase the deep view type: it keeps the room page's type (and compile times) small.
+    .into_any()
+}
+
+/// One message: author, role badge, time, moderation controls, and the text (or who deleted
+/// it).
+#[component]
+fn MessageItem(
+    message: ChatMessage,
+    me: String,
+    local: RwSignal<bool>,
+    state: Signal<RoomState>,
+    my_role: Signal<Option<Role>>,
+    hash_key: HashKey,
+    actions: ModActions,
+) -> impl IntoView {
+    let author = message.username.clone();
+    let role = {
+        let author = author.clone();
+        Signal::derive(move || state.with(|s| s.role_of(&author)))
+    };
+    let mine = author == me;
+    let controls = {
+        let message = message.clone();
+        move || {
+            let reader = my_role.get()?;
+            let theirs = role.get();
+            let delete = message.deleted.is_none().then(|| {
+                view! {
+                    <DeleteMessageButton
+                        hash_key=hash_key.clone()
+                        message_id=message.id
+                        author=message.username.clone()
+                        actions
+                    />
+                }
+            });
+            // The author may have left: their actions are here too, not only in the presence list.
+            let person = (!mine && theirs.is_none_or(|theirs| theirs < reader)).then(|| {
+                view! {
+                    <PersonActions
+                        hash_key=hash_key.clone()
+                        username=message.username.clone()
+                        their_role=theirs
+                        my_role=reader
+                        actions
+                    />
+                }
+            });
+            Some((delete, person))
+        }
+    };
+    let time = {
+        let message = message.clone();
+        move || display_time(&message, local.get())
+    };
+    let content = match message.deleted {
+        Some(deletion) => {
+            view! { <p class="content placeholder">{deletion.placeholder()}</p> }.into_any()
+        }
+        None => view! { <p class="content">{rich_content(&message.content)}</p> }.into_any(),
+    };
+    view! {
+        <li
+            class="message"
+            class:mine=mine
+            class:deleted=message.deleted.is_some()
+            data-id=message.id.0
+        >
+            <span class="meta">
+                <UserBadge name=author/>
+                <RoleBadge role/>
+                <time datetime=message.timestamp.clone() title=message.timestamp.clone()>
+                    {time}
+                </time>
+                {controls}
+            </span>
+            {content}
+        </li>
+    }
     .into_any()
 }

@@ -128,6 +128,7 @@ pub fn DeleteMessageButton(
             <button type="submit" class="link-button" aria-label=label>"Delete"</button>
         </ActionForm>
     }
+    .into_any()
 }
 
 /// A one-button form posting `hash_key` and `username` to `action`.
@@ -215,6 +216,7 @@ pub fn PersonActions(
             </div>
         </details>
     }
+    .into_any()
 }
 
 /// The room settings panel (owner and moderators): lock, link, slow mode, name, retention,

@@ -15,6 +15,7 @@ use crate::routes::not_found::NotFound;
 use domain::live::LiveEvent;
 use domain::model::{ChatMessage, RoomView};
 use domain::moderation::RoomState;
+use domain::paths::ExportFormat;
 use domain::{HashKey, MessageId, Seq};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -256,8 +257,22 @@ fn Room(room: RoomView) -> impl IntoView {
             />
         </div>
         <TypingIndicator typing/>
-        <Composer hash_key send/>
+        <Composer hash_key=hash_key.clone() send/>
         <ShareLink url=share_url/>
+        <p class="export hint">
+            "Download the history: "
+            <a href=hash_key.export_path(ExportFormat::Json) download aria-label="Download the history as JSON">
+                "JSON"
+            </a>
+            " · "
+            <a
+                href=hash_key.export_path(ExportFormat::Markdown)
+                download
+                aria-label="Download the history as Markdown"
+            >
+                "Markdown"
+            </a>
+        </p>
     }
     // Erase the deep view type: it keeps the page's type (and compile times) small.
     .into_any();

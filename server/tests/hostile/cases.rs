@@ -48,6 +48,7 @@ pub fn all() -> Vec<Case> {
     forwarded_headers(&mut cases);
     linked_errors(&mut cases);
     cross_site(&mut cases);
+    forged_moderation(&mut cases);
     cases
 }
 
@@ -729,4 +730,116 @@ fn cross_site(cases: &mut Vec<Case>) {
             Ok(Stored::NOTHING)
         }));
     }
+}
+
+/// Moderation requests from people without a role (a member of the room, and someone who never
+/// opened it), with well-formed and hostile arguments: refused, and no moderation row changes.
+fn forged_moderation(cases: &mut Vec<Case>) {
+    let requests: &[(&str, &[(&str, &str)])] = &[
+        ("mod/delete_message", &[("message_id", "1")]),
+        ("mod/delete_message", &[("message_id", "-1")]),
+        ("mod/delete_message", &[("message_id", "1 OR 1=1")]),
+        ("mod/remove", &[("username", "defender")]),
+        (
+            "mod/ban",
+            &[("username", "defender"), ("delete_messages", "on")],
+        ),
+        ("mod/ban", &[("username", "<script>alert(1337)</script>")]),
+        ("mod/ban", &[("username", "'; DROP TABLE room_ban; --")]),
+        ("mod/lift_ban", &[("ban_id", "1")]),
+        ("mod/bans", &[]),
+        ("mod/log", &[]),
+        ("mod/lock", &[("locked", "true")]),
+        ("mod/slow_mode", &[("seconds", "300")]),
+        ("mod/slow_mode", &[("seconds", "-1")]),
+        ("mod/rename", &[("name", "pwned")]),
+        ("mod/rotate_link", &[]),
+        ("mod/retention", &[("retention", "day")]),
+        ("mod/make_moderator", &[("username", "defender")]),
+        ("mod/make_moderator", &[("username", "viewer")]),
+        ("mod/revoke_moderator", &[("username", "admin")]),
+        ("mod/transfer", &[("username", "defender")]),
+        ("mod/delete_room", &[("confirm", "delete")]),
+    ];
+    let mut index = 0;
+    for (endpoint, args) in requests {
+        for forger in ["member", "stranger"] {
+            let input = format!("{forger} {endpoint} {args:?}");
+            let (endpoint, args) = (*endpoint, *args);
+            cases.push(case(
+                "forged_moderation",
+                index,
+                &input,
+                move |fx| async move {
+                    let cookie = if forger == "member" {
+                        &fx.cookie
+                    } else {
+                        &fx.viewer
+                    };
+                    let before = moderation_rows(fx).await?;
+                    let mut form = vec![("hash_key", fx.key.as_str())];
+                    form.extend_from_slice(args);
+                    let res = fx.app.call(endpoint, &form, Some(cookie)).await;
+                    status_in(endpoint, &res, &[400, 403, 422])?;
+                    let after = moderation_rows(fx).await?;
+                    if before != after {
+                        return Err(format!("moderation rows changed: {before} -> {after}"));
+                    }
+                    Ok(Stored::NOTHING)
+                },
+            ));
+            index += 1;
+        }
+    }
+    // A moderation request for a room key that is not one: nothing to act on.
+    for (i, key) in ["../../etc/passwd", "AAAAAAAAAAAAAAAA", ""]
+        .into_iter()
+        .enumerate()
+    {
+        cases.push(case(
+            "forged_moderation_key",
+            i,
+            key,
+            move |fx| async move {
+                let res = fx
+                    .app
+                    .call(
+                        "mod/lock",
+                        &[("hash_key", key), ("locked", "true")],
+                        Some(&fx.cookie),
+                    )
+                    .await;
+                status_in("mod/lock", &res, &[404])?;
+                Ok(Stored::NOTHING)
+            },
+        ));
+    }
+}
+
+/// Every row a moderation action could change, as text.
+async fn moderation_rows(fx: &Fixture) -> Result<String, String> {
+    use sea_orm::ConnectionTrait;
+    let mut out = String::new();
+    for sql in [
+        "SELECT COUNT(*) AS n FROM room_ban",
+        "SELECT COUNT(*) AS n FROM room_role",
+        "SELECT COUNT(*) AS n FROM retired_link",
+        "SELECT COUNT(*) AS n FROM moderation_log",
+        "SELECT COUNT(*) AS n FROM membership",
+        "SELECT COUNT(*) AS n FROM message WHERE deleted_by IS NOT NULL",
+        "SELECT COUNT(*) AS n FROM chat WHERE locked OR slow_mode_secs > 0 OR retention_days IS NOT NULL OR name = 'pwned'",
+    ] {
+        let row = fx
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                fx.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no row")?;
+        let n: i64 = row.try_get("", "n").map_err(|e| e.to_string())?;
+        out += &format!("{n} ");
+    }
+    Ok(out)
 }

@@ -159,7 +159,10 @@ enum Act {
 
 async fn act(app: &TestApp, cast: &Cast, act: Act, cookies: &str) -> Response {
     let key = cast.key.as_str();
-    let ban_id = first_ban_id(app, key).await.to_string();
+    let ban_id = match act {
+        Act::LiftBan => first_ban_id(app, key).await.to_string(),
+        _ => String::new(),
+    };
     let message_id = match &act {
         Act::DeleteMessage(id) => id.to_string(),
         _ => String::new(),
@@ -209,8 +212,7 @@ async fn query_i64(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
 }
 
 /// Everything a moderation action could change, as text.
-async fn snapshot(app: &TestApp) -> String {
-    let db = app.db().await;
+async fn snapshot(db: &sea_orm::DatabaseConnection) -> String {
     let mut out = String::new();
     for table in [
         "chat",
@@ -221,7 +223,7 @@ async fn snapshot(app: &TestApp) -> String {
         "moderation_log",
         "membership",
     ] {
-        out += &format!("{table}={} ", app.count(table).await);
+        out += &format!("{table}={} ", crate::support::count_rows(db, table).await);
     }
     for sql in [
         "SELECT COUNT(*) AS n FROM message WHERE deleted_by IS NOT NULL",
@@ -232,7 +234,7 @@ async fn snapshot(app: &TestApp) -> String {
         "SELECT COUNT(*) AS n FROM room_role WHERE role = 'owner'",
         "SELECT COUNT(*) AS n FROM room_role WHERE role = 'moderator'",
     ] {
-        out += &format!("{}; ", query_i64(&db, sql).await);
+        out += &format!("{}; ", query_i64(db, sql).await);
     }
     out
 }
@@ -276,12 +278,13 @@ fn reads_only(act: &Act) -> bool {
 #[tokio::test]
 async fn every_action_is_checked_against_the_role_matrix() {
     let app = spawn_proxied_app().await;
+    let db = app.db().await;
     let count = acts(&cast(&app).await).len();
     for index in 0..count {
         // Refusals first, each on the same room: nothing may change.
         let room = cast(&app).await;
         let act_now = acts(&room)[index].clone();
-        let before = snapshot(&app).await;
+        let before = snapshot(&db).await;
         for (who, cookies) in [
             ("moderator", &room.moderator),
             ("member", &room.member),
@@ -302,7 +305,7 @@ async fn every_action_is_checked_against_the_role_matrix() {
             };
             assert!(body.contains(expected), "{who} {act_now:?}: {body}");
             assert_eq!(
-                snapshot(&app).await,
+                snapshot(&db).await,
                 before,
                 "{who} {act_now:?} changed something"
             );
@@ -316,7 +319,7 @@ async fn every_action_is_checked_against_the_role_matrix() {
             } else {
                 &room.moderator
             };
-            let before = snapshot(&app).await;
+            let before = snapshot(&db).await;
             let res = act(&app, &room, act_now.clone(), cookies).await;
             let status = res.status();
             let body = res.text().await.unwrap();
@@ -325,7 +328,7 @@ async fn every_action_is_checked_against_the_role_matrix() {
                 assert!(body.starts_with('['), "{who} {act_now:?}: {body}");
             } else {
                 assert_ne!(
-                    snapshot(&app).await,
+                    snapshot(&db).await,
                     before,
                     "{who} {act_now:?} changed nothing"
                 );
@@ -337,10 +340,11 @@ async fn every_action_is_checked_against_the_role_matrix() {
 #[tokio::test]
 async fn nobody_acts_on_themselves_or_on_equal_or_higher_rank() {
     let app = spawn_proxied_app().await;
+    let db = app.db().await;
     let room = cast(&app).await;
     let owner = room.name("owner");
     let moderator = room.name("moderator");
-    let before = snapshot(&app).await;
+    let before = snapshot(&db).await;
     for (cookies, act_now) in [
         (&room.moderator, Act::Ban(owner.clone())),
         (&room.moderator, Act::Remove(owner.clone())),
@@ -354,7 +358,7 @@ async fn nobody_acts_on_themselves_or_on_equal_or_higher_rank() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{act_now:?}: {body}");
         assert!(body.contains("You cannot do that to"), "{body}");
     }
-    assert_eq!(snapshot(&app).await, before);
+    assert_eq!(snapshot(&db).await, before);
     // A moderator made by another moderator? Only the owner names moderators.
     let res = act(
         &app,
@@ -879,4 +883,77 @@ async fn retention_sweeps_old_messages_and_deleting_the_room_removes_everything(
         .call("load_room", &[("hash_key", &key)], Some(&owner))
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn anyone_in_the_room_can_export_its_history_and_nobody_else() {
+    let app = spawn_proxied_app().await;
+    let room = cast(&app).await;
+    app.send(&room.key, &room.member, "two\nlines").await;
+    let doomed = app.send(&room.key, &room.member, "to be deleted").await;
+    let res = act(&app, &room, Act::DeleteMessage(doomed), &room.owner).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let get = |format: &str, cookies: Option<&str>| {
+        let mut req = app
+            .client
+            .get(format!(
+                "{}/chatrooms/{}/export/{format}",
+                app.base, room.key
+            ))
+            .header("x-forwarded-for", HOME);
+        if let Some(cookies) = cookies {
+            req = req.header(header::COOKIE, cookies);
+        }
+        req.send()
+    };
+
+    let res = get("json", Some(&room.member)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let disposition = res.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(disposition, "attachment; filename=\"Moderated.json\"");
+    let json: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(json["room"], "Moderated");
+    let messages = json["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3);
+    assert_eq!(messages[1]["content"], "two\nlines");
+    assert_eq!(messages[2]["deleted"], "moderator");
+    assert_eq!(messages[2]["content"], "");
+
+    let res = get("md", Some(&room.stranger)).await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the link is the key: a stranger may enter"
+    );
+    let text = res.text().await.unwrap();
+    assert!(text.starts_with("# Moderated\n"), "{text}");
+    let member = room.name("member");
+    assert!(text.contains(&format!("**{member}** (")), "{text}");
+    assert!(text.contains("two\n  lines"), "{text}");
+    assert!(text.contains("_message removed by a moderator_"), "{text}");
+    assert!(!text.contains("to be deleted"), "{text}");
+
+    assert_eq!(
+        get("json", Some(&room.banned)).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get("json", None).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get("html", Some(&room.member)).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // The page offers both downloads.
+    let page = open(&app, &room.key, &room.member, HOME)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/chatrooms/{}/export/json", room.key)));
+    assert!(page.contains(&format!("/chatrooms/{}/export/md", room.key)));
 }

@@ -1,0 +1,88 @@
+// Room owners and moderation with three people in three browsers: the owner deletes a message
+// (gone for the others without a reload), locks the room (a fourth person cannot enter), bans a
+// troll (their page says so and a new name does not get them back in) and rotates the link (the
+// old one is gone for newcomers, members follow the new one).
+import { expect, test, type Browser } from "@playwright/test";
+import { createRoomAs, LoginPage, RoomPage } from "./pages";
+
+const ROOM = "Moderated room";
+
+/** Opens `link` in a new browser context (another person) and logs in as `name`. */
+async function join(browser: Browser, link: string, name: string) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(link);
+  const login = new LoginPage(page);
+  await login.expectShown();
+  await login.logIn(name);
+  const room = new RoomPage(page);
+  await room.expectOpenAs(ROOM, name);
+  return room;
+}
+
+test("the owner deletes, locks, bans and rotates the link; the others see it live", async ({
+  browser,
+}) => {
+  const owner = await createRoomAs(await (await browser.newContext()).newPage(), ROOM, "olga");
+  const link = await owner.shareLink();
+  const member = await join(browser, link, "mia");
+  const troll = await join(browser, link, "tom");
+
+  // The owner carries a badge, for herself and for the others.
+  await expect(owner.page.locator(".room-header .role-badge")).toHaveText("owner");
+  await expect(
+    member.page.locator(".online-user", { hasText: "olga" }).locator(".role-badge"),
+  ).toHaveText("owner");
+  // Only the owner sees the settings and the Delete buttons.
+  await expect(member.page.getByText("Room settings")).toHaveCount(0);
+
+  await troll.send("buy cheap stuff at spam.example");
+  await member.send("hello everyone");
+  await expect(member.messages()).toHaveCount(2);
+
+  // Delete: gone for everyone at once, with a placeholder.
+  await owner.page.getByRole("button", { name: "Delete message from tom" }).click();
+  for (const page of [member.page, troll.page, owner.page]) {
+    await expect(page.locator(".messages")).not.toContainText("buy cheap stuff");
+    await expect(page.locator(".message.deleted .placeholder")).toHaveText(
+      "message removed by a moderator",
+    );
+  }
+
+  // Lock: a fourth person cannot enter; members keep talking.
+  await owner.page.getByText("Room settings").click();
+  await owner.page.getByRole("button", { name: "Lock room" }).click();
+  await expect(member.page.locator(".room-notes")).toContainText("Closed to new people.");
+  const late = await (await browser.newContext()).newPage();
+  await late.goto(link);
+  await new LoginPage(late).logIn("finn");
+  await expect(late.getByText("This room is closed to new people.")).toBeVisible();
+  await member.send("still talking");
+  await expect(owner.messages().last().locator(".content")).toHaveText("still talking");
+
+  // Ban: the troll's page says so at once, and a new name in the same browser stays out.
+  await owner.page.locator(".presence").getByLabel("Actions for tom").click();
+  await owner.page.getByRole("button", { name: "Ban tom" }).click();
+  await expect(troll.page.getByRole("alert")).toHaveText(/You were banned from this room\./);
+  await expect(member.page.locator(".online-user .author")).toHaveText(["mia", "olga"]);
+  const path = new URL(link).pathname;
+  await troll.page.goto(`/login?next=${encodeURIComponent(path)}`);
+  await new LoginPage(troll.page).logIn("tommy");
+  await expect(troll.page.getByText("You were banned from this room.")).toBeVisible();
+  await expect(troll.page.getByLabel("Message", { exact: true })).toHaveCount(0);
+
+  // Rotate: the members' pages show the new link; the old one is gone for newcomers and leads
+  // members to the new one.
+  await owner.page.getByRole("button", { name: "Rotate link" }).click();
+  await expect(member.page.locator("#share-url")).not.toHaveValue(link);
+  const rotated = await member.shareLink();
+  expect(new URL(rotated).pathname).not.toBe(path);
+  await expect(member.page).toHaveURL(new URL(rotated).pathname);
+  const newcomer = await (await browser.newContext()).newPage();
+  await newcomer.goto(link);
+  await expect(newcomer.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await member.page.goto(link);
+  await expect(member.page).toHaveURL(new URL(rotated).pathname);
+  await new RoomPage(member.page).expectOpenAs(ROOM, "mia");
+  await member.send("after the rotation");
+  await expect(owner.messages().last().locator(".content")).toHaveText("after the rotation");
+});
