@@ -235,3 +235,88 @@ async fn after_the_database_connections_drop_live_streams_catch_up() {
         "no duplicates"
     );
 }
+
+#[tokio::test]
+#[ignore = "several instances need PostgreSQL (TEST_BACKEND=postgres)"]
+async fn moderation_on_one_instance_reaches_pages_on_the_other() {
+    let (_db, a, b) = two_instances().await;
+    let owner = a.login("olga").await;
+    let key: String = a
+        .call("create_room", &[("name", "Across")], Some(&owner))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let member = join(&b, &key, "mia").await;
+    let troll = join(&b, &key, "tom").await;
+    let spam = b.send(&key, &troll, "spam").await;
+    let mut member_on_b = b.events(&key, &member, None).await;
+    let mut troll_on_b = b.events(&key, &troll, None).await;
+
+    // A deletion made on A reaches B's pages as the changed message.
+    let res = a
+        .call(
+            "mod/delete_message",
+            &[("hash_key", &key), ("message_id", &spam.to_string())],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let deleted = member_on_b
+        .next_of("message", WAIT)
+        .await
+        .expect("the deletion")
+        .json();
+    assert_eq!(deleted["id"], spam);
+    assert_eq!(deleted["deleted"], "moderator");
+
+    // So do settings (after the state every stream starts with).
+    let res = a
+        .call(
+            "mod/rename",
+            &[("hash_key", &key), ("name", "Renamed")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    loop {
+        let state = member_on_b
+            .next_of("room", WAIT)
+            .await
+            .expect("the new state")
+            .json();
+        if state["name"] == "Renamed" {
+            break;
+        }
+    }
+
+    // And a ban: the troll's stream on B is told and ends; the others hear of it.
+    let res = a
+        .call(
+            "mod/ban",
+            &[("hash_key", &key), ("username", "tom")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let told = troll_on_b
+        .next_of("removed", WAIT)
+        .await
+        .expect("told")
+        .json();
+    assert_eq!(told["banned"], true);
+    assert!(
+        troll_on_b.next(Duration::from_secs(2)).await.is_none(),
+        "the stream ended"
+    );
+    let seen = member_on_b
+        .next_of("removed", WAIT)
+        .await
+        .expect("seen")
+        .json();
+    assert_eq!(seen["username"], "tom");
+    assert_eq!(
+        b.events_response(&key, Some(&troll), None).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}

@@ -957,3 +957,60 @@ async fn anyone_in_the_room_can_export_its_history_and_nobody_else() {
     assert!(page.contains(&format!("/chatrooms/{}/export/json", room.key)));
     assert!(page.contains(&format!("/chatrooms/{}/export/md", room.key)));
 }
+
+#[tokio::test]
+async fn moderation_works_as_plain_form_posts_without_javascript() {
+    let app = spawn_app().await;
+    let owner = app.login("Formal Owner").await;
+    let key: String = app
+        .call("create_room", &[("name", "No JS")], Some(&owner))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let member = app.login("Formal Member").await;
+    let room = format!("/chatrooms/{key}/");
+    assert_eq!(
+        app.get_page(&room, Some(&member)).await.status(),
+        StatusCode::OK
+    );
+    let id = app.send(&key, &member, "remove me").await;
+    let res = app
+        .post_form(
+            "mod/delete_message",
+            &[("hash_key", &key), ("message_id", &id.to_string())],
+            &room,
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert!(
+        location(&res).contains(&room),
+        "back to the room: {}",
+        location(&res)
+    );
+    let db = app.db().await;
+    assert_eq!(
+        query_i64(
+            &db,
+            "SELECT COUNT(*) AS n FROM message WHERE deleted_by = 'moderator'"
+        )
+        .await,
+        1
+    );
+    // A refused one comes back to the page with its error, and changes nothing.
+    let res = app
+        .post_form(
+            "mod/lock",
+            &[("hash_key", &key), ("locked", "true")],
+            &room,
+            Some(&member),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert!(location(&res).contains("__err="), "{}", location(&res));
+    assert_eq!(
+        query_i64(&db, "SELECT COUNT(*) AS n FROM chat WHERE locked").await,
+        0
+    );
+}

@@ -174,9 +174,11 @@ async fn reading_history_is_limited_per_session_in_both_ways_in() {
     assert_eq!(room.status(), StatusCode::OK);
     // Scrolling back: a burst of pages, then "slow down".
     let form = [("hash_key", key.as_str()), ("before", "1000")];
+    let started = std::time::Instant::now();
     let (passed, refused) =
         until_refused(200, |_| app.call("messages_before", &form, Some(&me))).await;
-    assert_eq!(passed, 60);
+    // A burst of 60; a slow machine may earn a token back (one per 200 ms) while it sends them.
+    assert_within_refill(passed, 60, 5.0, started.elapsed());
     assert_limited(refused).await;
     // The JSON API shares the session's budget.
     let res = app
@@ -188,4 +190,55 @@ async fn reading_history_is_limited_per_session_in_both_ways_in() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key(header::RETRY_AFTER));
+}
+
+#[tokio::test]
+async fn moderation_actions_are_limited_per_session() {
+    let app = spawn_limited_app(false).await;
+    let owner = app.login("Limited Owner").await;
+    let key: String = app
+        .call("create_room", &[("name", "Busy")], Some(&owner))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (app_ref, key_ref, owner_ref) = (&app, key.as_str(), owner.as_str());
+    let started = std::time::Instant::now();
+    let (passed, refused) = until_refused(100, move |n| async move {
+        let seconds = if n % 2 == 0 { "5" } else { "0" };
+        app_ref
+            .call(
+                "mod/slow_mode",
+                &[("hash_key", key_ref), ("seconds", seconds)],
+                Some(owner_ref),
+            )
+            .await
+    })
+    .await;
+    // A burst of 30, then one a second.
+    assert_within_refill(passed, 30, 1.0, started.elapsed());
+    assert_limited(refused).await;
+    // The refused one changed nothing: the last that passed still holds.
+    let last_passed = passed - 1;
+    let expected = if last_passed % 2 == 0 { 5 } else { 0 };
+    use sea_orm::ConnectionTrait;
+    let db = app.db().await;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT CAST(slow_mode_secs AS BIGINT) AS n FROM chat".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), expected);
+}
+
+/// `passed` is the burst, plus at most the tokens `per_sec` could refill in `elapsed`.
+fn assert_within_refill(passed: i64, burst: i64, per_sec: f64, elapsed: std::time::Duration) {
+    let refilled = (elapsed.as_secs_f64() * per_sec).ceil() as i64;
+    assert!(
+        (burst..=burst + refilled).contains(&passed),
+        "{passed} passed: the burst is {burst}, plus {refilled} refilled in {elapsed:?}"
+    );
 }
