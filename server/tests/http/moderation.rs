@@ -434,6 +434,22 @@ async fn a_ban_survives_new_names_new_sessions_other_addresses_and_look_alikes()
         }
     };
     refused(troll.clone(), "192.0.2.66", "the banned session").await;
+    // Nor can the banned person read the room through the JSON API.
+    let db = app.db().await;
+    let chat_id = query_i64(
+        &db,
+        &format!("SELECT id AS n FROM chat WHERE hash_key = '{}'", room.key),
+    )
+    .await;
+    let api = app
+        .client
+        .get(format!("{}/chats/{chat_id}/", app.base))
+        .header(header::COOKIE, &troll)
+        .header("x-forwarded-for", "192.0.2.66")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND, "the JSON API");
     let same_browser = login(
         &app,
         "Innocent Newcomer",
@@ -470,7 +486,6 @@ async fn a_ban_survives_new_names_new_sessions_other_addresses_and_look_alikes()
     .await;
 
     // The name's claim lapses and someone takes a look-alike of it: still the banned name.
-    let db = app.db().await;
     db.execute_unprepared("DELETE FROM username_claim WHERE name = 'Trolly'")
         .await
         .unwrap();
