@@ -31,8 +31,8 @@ enum Outcome {
 
 /// How a phase ended on the server's side.
 struct Drain {
-    /// Most descriptors the server had open.
-    peak_fds: usize,
+    /// Most sockets the server had open.
+    peak_sockets: usize,
     /// Seconds from the last connection opened until the server was back near its baseline,
     /// or `None` if it was not within [`CLOSE_WAIT`].
     released_after: Option<f64>,
@@ -62,7 +62,7 @@ pub async fn run(base: &str, pid: u32, count: usize) -> Result<String, String> {
     .await
     .map_err(|e| e.to_string())?;
     let mut lines = vec![
-        "| phase | attempted | turned away (503) | held | server fds (peak) | server let go after | probe p50 / p99 / max ms | probe failures | server RSS KiB (peak) |".to_owned(),
+        "| phase | attempted | turned away (503) | held | server sockets (peak) | server let go after | probe p50 / p99 / max ms | probe failures | server RSS KiB (peak) |".to_owned(),
         "|---|---|---|---|---|---|---|---|---|".to_owned(),
     ];
     let slow_head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow:".to_vec();
@@ -93,8 +93,14 @@ pub async fn run(base: &str, pid: u32, count: usize) -> Result<String, String> {
             .send()
             .await;
     }
+    // The messages come from another address (127.0.0.3): from the stalling client's own, they
+    // would be turned away once its connections fill its share, and nothing would flow.
+    let flooder = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 3]))
+        .build()
+        .map_err(|e| e.to_string())?;
     let sender = tokio::spawn(flood(
-        http.clone(),
+        flooder,
         base.to_owned(),
         key.clone(),
         cookies[0].clone(),
@@ -230,21 +236,29 @@ async fn probe(addr: SocketAddr) -> Result<(), String> {
     }
 }
 
-/// Open descriptors of process `pid`.
-fn open_fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
+/// Open sockets of process `pid` (not files: the database pool opens a few more of those
+/// under load and keeps them, which says nothing about connections).
+fn open_sockets(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| {
+        dir.filter_map(Result::ok)
+            .filter(|entry| {
+                std::fs::read_link(entry.path())
+                    .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
+            })
+            .count()
+    })
 }
 
 /// Opens `count` connections at once, each sending `request(i)` and then never reading, and
 /// keeps them open; waits (at most [`CLOSE_WAIT`]) until the server has let go of them, judged
-/// by its open descriptors.
+/// by its open sockets.
 async fn hold_many(
     addr: SocketAddr,
     pid: u32,
     count: usize,
     request: impl Fn(usize) -> Vec<u8>,
 ) -> (Vec<Outcome>, Drain) {
-    let baseline = open_fds(pid);
+    let baseline = open_sockets(pid);
     let mut opening = JoinSet::new();
     for i in 0..count {
         let bytes = request(i);
@@ -262,11 +276,11 @@ async fn hold_many(
         }
     }
     let started = Instant::now();
-    let mut peak_fds = open_fds(pid);
+    let mut peak_sockets = open_sockets(pid);
     let mut released_after = None;
     while started.elapsed() < CLOSE_WAIT {
-        let fds = open_fds(pid);
-        peak_fds = peak_fds.max(fds);
+        let fds = open_sockets(pid);
+        peak_sockets = peak_sockets.max(fds);
         if fds <= baseline + 8 {
             released_after = Some(started.elapsed().as_secs_f64());
             break;
@@ -277,7 +291,7 @@ async fn hold_many(
     (
         outcomes,
         Drain {
-            peak_fds,
+            peak_sockets,
             released_after,
         },
     )
@@ -302,14 +316,21 @@ async fn hold(addr: SocketAddr, request: Vec<u8>) -> (Outcome, Option<TcpStream>
 /// Sends long messages to the room, so stalled streams fill their buffers.
 async fn flood(http: reqwest::Client, base: String, key: String, cookie: String) {
     let content = "x".repeat(2000);
+    let mut refused = 0_u64;
     loop {
-        let _ = http
+        let sent = http
             .post(format!("{base}/api/send_message"))
             .header("accept", "application/json")
             .header("cookie", &cookie)
             .form(&[("hash_key", key.as_str()), ("content", content.as_str())])
             .send()
             .await;
+        if !sent.is_ok_and(|res| res.status().is_success()) {
+            refused += 1;
+            if refused == 1 {
+                eprintln!("  (a flood message was not stored; the phase may not fill buffers)");
+            }
+        }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -337,7 +358,7 @@ fn row(phase: &str, outcomes: &[Outcome], drain: &Drain, probes: &Probes, peak: 
         outcomes.len(),
         counted(Outcome::TurnedAway),
         counted(Outcome::Held),
-        drain.peak_fds,
+        drain.peak_sockets,
         percentiles(probes),
         probes.failures
     )

@@ -35,6 +35,9 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// clients then waits its turn instead of all holding their opening state at once.
 const CONCURRENT_OPENS: usize = 32;
 
+/// Send buffer of a live stream's socket (the kernel doubles it for its bookkeeping).
+const LIVE_SEND_BUFFER: usize = 64 * 1024;
+
 /// How long a write may wait for its client to take the next bytes before the connection is
 /// closed (a client that stops reading must not hold its connection forever), on both paths.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -243,6 +246,12 @@ async fn serve_live(mut stream: TcpStream, services: Services, opening: Arc<Sema
     }
     // The body runs until the connection closes, so no chunked framing is needed.
     response_head.push_str("connection: close\r\n\r\n");
+    // A small send buffer: a client that stops reading blocks our writes (and is dropped after
+    // WRITE_TIMEOUT) after ~LIVE_SEND_BUFFER of unread events, not after the megabytes the
+    // kernel would otherwise grow the buffer to, and it bounds the kernel memory it holds.
+    if let Err(err) = socket2::SockRef::from(&stream).set_send_buffer_size(LIVE_SEND_BUFFER) {
+        tracing::debug!(error = %err, "could not size a live stream's send buffer");
+    }
     let (mut reader, mut writer) = stream.split();
     if writer.write_all(response_head.as_bytes()).await.is_err() {
         return;

@@ -4,10 +4,11 @@
 //! change 6 before change 5.
 //!
 //! Every change takes the room's next change-feed number ([`Seq`]), handed out under the
-//! chat row's write lock: the batch first "touches" each of its chats (in id order, so two
-//! writers never deadlock), which on PostgreSQL makes another instance's batch for the same
-//! room wait until commit, and on SQLite takes the database's write lock before anything is
-//! read. Numbers therefore follow commit order within a room, whichever instance writes.
+//! chat row's write lock: the batch first reserves numbers on each of its chats (one update
+//! per chat, in id order, so two writers never deadlock), which on PostgreSQL makes another
+//! instance's batch for the same room wait until commit, and on SQLite takes the database's
+//! write lock before anything is read. Numbers therefore follow commit order within a room,
+//! whichever instance writes (with gaps where a reserved number went unused).
 //!
 //! With one instance, publishing is a call on the in-process hub. With several (PostgreSQL),
 //! the transaction queues a notification that PostgreSQL delivers to every instance at commit;
@@ -228,14 +229,18 @@ async fn store(
     let now = Utc::now();
     // In chat id order: the order rows are locked in, so two writers never deadlock.
     for (chat_id, jobs) in by_chat {
-        let Some(mut seq) = lock_feed(&txn, chat_id).await? else {
+        // One number per job is reserved at once (one statement); numbers a refused or empty
+        // change leaves unused are gaps, which a resume (`seq > after`) does not mind.
+        let reserved = i64::try_from(jobs.len()).unwrap_or(i64::MAX);
+        let Some(end) = reserve_feed(&txn, chat_id, reserved).await? else {
             // The room was deleted meanwhile.
             for index in jobs {
                 outcomes[index] = Some(Outcome::NotFound);
             }
             continue;
         };
-        let first = Seq(seq.0 + 1);
+        let first = Seq(end.0 - reserved + 1);
+        let mut seq = Seq(first.0 - 1);
         // Authors who posted in this batch, and when (slow mode counts them too).
         let mut posted_now: Vec<&str> = Vec::new();
         for index in jobs {
@@ -246,11 +251,12 @@ async fn store(
             }
             outcomes[index] = Some(outcome);
         }
-        if seq >= first {
+        if seq > end {
+            // A purge deleted more messages than it had numbers reserved.
             set_feed_position(&txn, chat_id, seq).await?;
-            if fanout.is_shared() {
-                cluster::notify_changes(&txn, chat_id, first, seq).await?;
-            }
+        }
+        if seq >= first && fanout.is_shared() {
+            cluster::notify_changes(&txn, chat_id, first, seq).await?;
         }
     }
     txn.commit().await?;
@@ -260,12 +266,20 @@ async fn store(
         .collect())
 }
 
-/// Takes the chat row's write lock and returns its change-feed position (`None` if the chat
-/// is gone). The no-op update is what takes the lock on both backends.
-async fn lock_feed(txn: &impl ConnectionTrait, chat_id: ChatId) -> Result<Option<Seq>, DbErr> {
+/// Takes the chat row's write lock, moves its change-feed position `count` ahead and returns
+/// the new position (`None` if the chat is gone): the batch may use the `count` numbers before
+/// it. The update is what takes the lock on both backends.
+async fn reserve_feed(
+    txn: &impl ConnectionTrait,
+    chat_id: ChatId,
+    count: i64,
+) -> Result<Option<Seq>, DbErr> {
     let touch = Query::update()
         .table(chat::Entity)
-        .value(chat::Column::LastSeq, Expr::col(chat::Column::LastSeq))
+        .value(
+            chat::Column::LastSeq,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(chat::Column::LastSeq), count),
+        )
         .and_where(chat::Column::Id.eq(chat_id.0))
         .returning_col(chat::Column::LastSeq)
         .to_owned();
