@@ -49,6 +49,7 @@ pub fn all() -> Vec<Case> {
     linked_errors(&mut cases);
     cross_site(&mut cases);
     forged_moderation(&mut cases);
+    live_heads(&mut cases);
     cases
 }
 
@@ -842,4 +843,148 @@ async fn moderation_rows(fx: &Fixture) -> Result<String, String> {
         out += &format!("{n} ");
     }
     Ok(out)
+}
+
+/// Live-stream requests written by hand: the lean path reads heads as hyper does (bare-LF line
+/// ends, percent-encoded key and position, the same limits), and a head split over packets
+/// (served by hyper) gets the same answer.
+fn live_heads(cases: &mut Vec<Case>) {
+    type Head = fn(&Fixture) -> Vec<Vec<u8>>;
+    let heads: &[(&str, Head, &str)] = &[
+        (
+            "crlf head",
+            |fx| vec![head(fx, "\r\n", &fx.key, "0", 0)],
+            "200",
+        ),
+        (
+            "bare lf head",
+            |fx| vec![head(fx, "\n", &fx.key, "0", 0)],
+            "200",
+        ),
+        (
+            "percent encoded key",
+            |fx| vec![head(fx, "\r\n", &percent_all(&fx.key), "0", 0)],
+            "200",
+        ),
+        (
+            "percent encoded after",
+            |fx| vec![head(fx, "\r\n", &fx.key, "%31", 0)],
+            "200",
+        ),
+        (
+            "negative after",
+            |fx| vec![head(fx, "\r\n", &fx.key, "-1", 0)],
+            "400",
+        ),
+        (
+            "101 header lines",
+            |fx| vec![head(fx, "\r\n", &fx.key, "0", 101)],
+            "431",
+        ),
+        (
+            "17 KiB of headers",
+            |fx| {
+                let mut h = head(fx, "\r\n", &fx.key, "0", 0);
+                let pad = format!("X-Pad: {}\r\n\r\n", "a".repeat(17 * 1024));
+                h.truncate(h.len() - 2);
+                h.extend_from_slice(pad.as_bytes());
+                vec![h]
+            },
+            "431",
+        ),
+        (
+            "no cookie",
+            |fx| {
+                vec![format!(
+                    "GET /chatrooms/{}/events HTTP/1.1\r\nHost: x\r\n\r\n",
+                    fx.key
+                )
+                .into_bytes()]
+            },
+            "401",
+        ),
+        (
+            "head split over two packets",
+            |fx| {
+                let whole = head(fx, "\r\n", &fx.key, "0", 0);
+                let (a, b) = whole.split_at(20);
+                vec![a.to_vec(), b.to_vec()]
+            },
+            "200",
+        ),
+        (
+            "split head without cookie",
+            |fx| {
+                let whole = format!(
+                    "GET /chatrooms/{}/events HTTP/1.1\r\nHost: x\r\n\r\n",
+                    fx.key
+                );
+                let (a, b) = whole.as_bytes().split_at(20);
+                vec![a.to_vec(), b.to_vec()]
+            },
+            "401",
+        ),
+    ];
+    for (i, (name, build, want)) in heads.iter().enumerate() {
+        let (build, want) = (*build, *want);
+        cases.push(case("live_head", i, name, move |fx| async move {
+            let status = status_of_raw(fx, build(fx)).await?;
+            if status != want {
+                return Err(format!("answered {status}, expected {want}"));
+            }
+            Ok(Stored::NOTHING)
+        }));
+    }
+}
+
+/// A live request head for the fixture's room as the defender, with `extra` filler headers.
+fn head(fx: &Fixture, end: &str, key: &str, after: &str, extra: usize) -> Vec<u8> {
+    let mut text = format!(
+        "GET /chatrooms/{key}/events?after={after} HTTP/1.1{end}Host: x{end}Cookie: {}{end}",
+        fx.cookie
+    );
+    for n in 0..extra {
+        text += &format!("X-Filler-{n}: 1{end}");
+    }
+    text += end;
+    text.into_bytes()
+}
+
+/// Every character of `text` as a `%XX` escape.
+fn percent_all(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// Writes `packets` (with a pause between them) on a new connection and returns the status
+/// code of the answer's first line.
+async fn status_of_raw(fx: &Fixture, packets: Vec<Vec<u8>>) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = fx.app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    for (n, packet) in packets.iter().enumerate() {
+        if n > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        stream.write_all(packet).await.map_err(|e| e.to_string())?;
+    }
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 256];
+    let read = async {
+        while !answer.windows(2).any(|w| w == b"\r\n") {
+            let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+        Ok::<(), String>(())
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), read)
+        .await
+        .map_err(|_| "no answer within 5 s".to_owned())??;
+    let line = String::from_utf8_lossy(&answer).into_owned();
+    Ok(line.split(' ').nth(1).unwrap_or("none").to_owned())
 }
