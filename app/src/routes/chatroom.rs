@@ -179,6 +179,7 @@ fn Room(room: RoomView) -> impl IntoView {
         unread,
         unread_from,
         ended,
+        has_older,
         list_ref,
     });
 
@@ -312,6 +313,7 @@ struct LiveSetup {
     unread: RwSignal<usize>,
     unread_from: RwSignal<Option<MessageId>>,
     ended: RwSignal<Option<Ended>>,
+    has_older: RwSignal<bool>,
     list_ref: NodeRef<leptos::html::Ol>,
 }
 
@@ -332,6 +334,7 @@ fn start_live(setup: LiveSetup) {
         unread,
         unread_from,
         ended,
+        has_older,
         list_ref,
     } = setup;
     // Who typed when (ms since epoch); shown for TYPING_SHOWN after their last keystroke.
@@ -402,7 +405,7 @@ fn start_live(setup: LiveSetup) {
                 }
                 LiveEvent::Reset { seq } => {
                     last_seq.set_value(seq);
-                    reload_latest(reload_key.clone(), messages, list_ref);
+                    reload_latest(reload_key.clone(), messages, has_older, list_ref);
                 }
                 LiveEvent::Presence { online: now, .. } => online.set(now),
                 LiveEvent::Joined { username } => online.update(|list| {
@@ -470,10 +473,13 @@ fn show_new_link(new_key: &HashKey, old_key: &HashKey, share_url: RwSignal<Strin
 fn reload_latest(
     hash_key: HashKey,
     messages: RwSignal<Vec<ChatMessage>>,
+    has_older: RwSignal<bool>,
     list_ref: NodeRef<leptos::html::Ol>,
 ) {
     leptos::task::spawn_local(async move {
         if let Ok(latest) = messages_before(hash_key.to_string(), MessageId(i64::MAX)).await {
+            // Scrolling back then loads what came before the fresh page.
+            has_older.set(latest.len() as u64 == HISTORY_PAGE);
             messages.update(|list| {
                 let mut fresh = latest;
                 // Keep whatever arrived live meanwhile (newer than the page).

@@ -352,3 +352,27 @@ async fn live_heads_are_understood_as_hyper_understands_them() {
         assert!(answer.starts_with("HTTP/1.1 431"), "{path}: {answer}");
     }
 }
+
+#[tokio::test]
+async fn a_client_too_far_behind_gets_a_reset_instead_of_a_replay() {
+    let app = spawn_app().await;
+    let key = app.create_room("Busy").await;
+    let me = app.login("latecomer").await;
+    let mut last = 0;
+    for n in 0..1002 {
+        last = app.send(&key, &me, &format!("m{n}")).await;
+    }
+    // 1,001 changes after position 1: more than a stream replays one by one.
+    let mut stream = app.events(&key, &me, Some(1)).await;
+    let reset = stream.next_of("reset", WAIT).await.expect("a reset");
+    // One room, nothing but posts: the feed position is the newest message's id.
+    assert_eq!(reset.id, Some(last));
+    assert_eq!(reset.json()["seq"], last);
+    // No replay follows; the next message is the next new one.
+    let newest = app.send(&key, &me, "after the reset").await;
+    let next = stream
+        .next_of("message", WAIT)
+        .await
+        .expect("the new message");
+    assert_eq!(next.json()["id"], newest);
+}
