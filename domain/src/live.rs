@@ -106,6 +106,7 @@ mod tests {
                 content: "hi".into(),
                 seq: Seq(9),
                 deleted: None,
+                edited_at: None,
             }),
             LiveEvent::Room(RoomState {
                 name: "Lobby".into(),

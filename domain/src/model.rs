@@ -24,6 +24,9 @@ pub struct ChatMessage {
     /// Who deleted it, if it was deleted.
     #[serde(default)]
     pub deleted: Option<Deletion>,
+    /// When its author last edited it (RFC 3339 in UTC), if ever.
+    #[serde(default)]
+    pub edited_at: Option<String>,
 }
 
 impl ChatMessage {

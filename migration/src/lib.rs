@@ -14,6 +14,7 @@ mod m20261124_000006_add_session_claim_and_activity;
 mod m20261125_000007_widen_ids_to_bigint;
 mod m20261125_000008_create_username_key_table;
 mod m20261129_000009_room_moderation;
+mod m20261129_000010_message_edits;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
 /// directory, created on first use.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_widen_ids_to_bigint::Migration),
             Box::new(m20261125_000008_create_username_key_table::Migration),
             Box::new(m20261129_000009_room_moderation::Migration),
+            Box::new(m20261129_000010_message_edits::Migration),
         ]
     }
 }

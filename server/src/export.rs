@@ -188,6 +188,7 @@ mod tests {
             content: "one\ntwo".into(),
             seq: Seq(1),
             deleted: None,
+            edited_at: None,
         };
         assert_eq!(
             markdown_line(&message),

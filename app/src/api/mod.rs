@@ -1,6 +1,7 @@
 //! Server functions: the only way the pages change or read data. Each works from the hydrated
 //! app and from a plain HTML form post (JavaScript off). Each parses its inputs, then hands the
 //! work to the `backend` crate. The room owners' and moderators' actions are in [`moderation`].
+//! Editing and deleting one's own messages are here: they are everyone's.
 
 pub mod moderation;
 
@@ -30,7 +31,7 @@ use backend::{
     Services,
 };
 #[cfg(feature = "ssr")]
-use domain::moderation::{Role, SlowMode};
+use domain::moderation::{Deletion, Role, SlowMode};
 #[cfg(feature = "ssr")]
 use domain::{HashKey, LocalPath, MessageText, Passphrase, RoomName, Username};
 
@@ -161,6 +162,49 @@ pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessa
         .await?;
     tracing::debug!(%chat_id, message_id = %message.id, "message stored");
     Ok(message)
+}
+
+/// Replaces the text of one of the session's own messages (any time); returns it as it is now.
+/// Someone else's message, a deleted one or one that does not exist is refused alike (403).
+#[server(endpoint = "edit_message")]
+pub async fn edit_message(
+    hash_key: String,
+    message_id: MessageId,
+    content: String,
+) -> Result<ChatMessage, AppError> {
+    let text = MessageText::parse(&content)?;
+    let services = services()?;
+    let (entry, session) = enter_room(&services, &hash_key).await?;
+    rate_limit(&services, Action::Send, Some(session.id))?;
+    services
+        .writer
+        .edit(entry.room.id, message_id, &session.name, &text)
+        .await?
+        .ok_or_else(|| AppError::Forbidden("You can edit only your own messages.".into()))
+}
+
+/// Takes back one of the session's own messages: a "message deleted" placeholder stays.
+/// Someone else's message is refused (403); moderators use `mod/delete_message`.
+#[server(endpoint = "delete_my_message")]
+pub async fn delete_my_message(hash_key: String, message_id: MessageId) -> Result<(), AppError> {
+    let services = services()?;
+    let (entry, session) = enter_room(&services, &hash_key).await?;
+    rate_limit(&services, Action::Send, Some(session.id))?;
+    let deleted = services
+        .writer
+        .delete(
+            entry.room.id,
+            message_id,
+            Deletion::Author,
+            Some(&session.name),
+        )
+        .await?;
+    match deleted {
+        Some(_) => Ok(()),
+        None => Err(AppError::Forbidden(
+            "You can delete only your own messages.".into(),
+        )),
+    }
 }
 
 /// Up to [`HISTORY_PAGE`] messages older than `before`, oldest first (scrolling back).

@@ -2,6 +2,7 @@
 
 use crate::components::avatar::UserBadge;
 use crate::components::moderation::{DeleteMessageButton, ModActions, PersonActions, RoleBadge};
+use crate::components::own_message::{OwnActions, OwnMessageActions};
 use crate::rich_text::{segments, Segment};
 use domain::model::ChatMessage;
 use domain::moderation::{Role, RoomState};
@@ -68,6 +69,8 @@ pub fn MessageList(
     hash_key: HashKey,
     /// The moderation actions.
     actions: ModActions,
+    /// Editing and deleting one's own messages.
+    own: OwnActions,
 ) -> impl IntoView {
     // Switch to local times only after hydration, so the first render matches the server's.
     let local = RwSignal::new(false);
@@ -94,6 +97,7 @@ pub fn MessageList(
                     my_role
                     hash_key=hash_key.clone()
                     actions
+                    own
                 />
             </For>
             {move || {
@@ -131,6 +135,7 @@ fn MessageItem(
     my_role: Signal<Option<Role>>,
     hash_key: HashKey,
     actions: ModActions,
+    own: OwnActions,
 ) -> impl IntoView {
     let author = message.username.clone();
     let role = {
@@ -138,12 +143,26 @@ fn MessageItem(
         Signal::derive(move || state.with(|s| s.role_of(&author)))
     };
     let mine = author == me;
+    let own_controls = (mine && message.deleted.is_none()).then(|| {
+        view! {
+            <OwnMessageActions
+                hash_key=hash_key.clone()
+                message_id=message.id
+                text=message.content.clone()
+                actions=own
+            />
+        }
+    });
+    let edited = message.edited_at.clone().map(|at| {
+        view! { <span class="edited" title=format!("edited {at}")>"(edited)"</span> }
+    });
     let controls = {
         let message = message.clone();
         move || {
             let reader = my_role.get()?;
             let theirs = role.get();
-            let delete = message.deleted.is_none().then(|| {
+            // The author's own Delete is in their own controls.
+            let delete = (message.deleted.is_none() && !mine).then(|| {
                 view! {
                     <DeleteMessageButton
                         hash_key=hash_key.clone()
@@ -191,6 +210,8 @@ fn MessageItem(
                 <time datetime=message.timestamp.clone() title=message.timestamp.clone()>
                     {time}
                 </time>
+                {edited}
+                {own_controls}
                 {controls}
             </span>
             {content}

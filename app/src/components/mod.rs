@@ -6,5 +6,6 @@ pub mod composer;
 pub mod form_error;
 pub mod message_list;
 pub mod moderation;
+pub mod own_message;
 pub mod presence;
 pub mod share_link;

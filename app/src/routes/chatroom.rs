@@ -7,6 +7,7 @@ use crate::components::{
     composer::Composer,
     message_list::MessageList,
     moderation::{ModActions, RoleBadge, RoomSettings},
+    own_message::OwnActions,
     presence::{PresenceList, TypingIndicator},
     share_link::ShareLink,
 };
@@ -145,6 +146,7 @@ fn Room(room: RoomView) -> impl IntoView {
     let list_ref = NodeRef::<leptos::html::Ol>::new();
     let send = ServerAction::<SendMessage>::new();
     let actions = ModActions::new();
+    let own = OwnActions::new();
     let my_role = {
         let me = me.clone();
         Memo::new(move |_| state.with(|s| s.role_of(&me)))
@@ -255,6 +257,7 @@ fn Room(room: RoomView) -> impl IntoView {
                 my_role
                 hash_key=hash_key.clone()
                 actions
+                own
             />
         </div>
         <TypingIndicator typing/>
@@ -564,6 +567,7 @@ mod tests {
             content: "x".into(),
             seq: Seq(id),
             deleted: None,
+            edited_at: None,
         }
     }
 

@@ -87,6 +87,7 @@ mod tests {
             content: "line\nbreak".into(),
             seq: Seq(42),
             deleted: None,
+            edited_at: None,
         }));
         let text = std::str::from_utf8(&frame.bytes).unwrap();
         assert!(

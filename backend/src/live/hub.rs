@@ -300,6 +300,7 @@ mod tests {
             content: "hi".into(),
             seq: Seq(id),
             deleted: None,
+            edited_at: None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! The single writer of a room's messages: stores queued changes (new messages, deletions) in
+//! The single writer of a room's messages: stores queued changes (new messages, edits, deletions) in
 //! batches (one commit for many), then publishes them in change-feed order. Committing before
 //! publishing means every delivered change is durable; one writer means a room never shows
 //! change 6 before change 5.
@@ -55,6 +55,12 @@ enum Change {
     },
     /// Deletes every message of `username` in the room (with a ban).
     DeleteAllBy { username: String },
+    /// Replaces the text of message `id`, if `author` wrote it and it is not deleted.
+    Edit {
+        id: MessageId,
+        author: String,
+        content: String,
+    },
 }
 
 /// What a change did.
@@ -157,6 +163,27 @@ impl MessageWriter {
             id,
             by,
             author: author.map(str::to_owned),
+        };
+        Ok(match self.submit(chat_id, change).await? {
+            Outcome::Changed(mut messages) => messages.pop(),
+            Outcome::Unchanged(message) => Some(message),
+            Outcome::TooSoon(_) | Outcome::NotFound => None,
+        })
+    }
+
+    /// Replaces the text of message `id` of `chat_id` if `author` wrote it (and it is not
+    /// deleted); returns it as it is now, or `None` if there is no such message of theirs.
+    pub async fn edit(
+        &self,
+        chat_id: ChatId,
+        id: MessageId,
+        author: &str,
+        text: &MessageText,
+    ) -> Result<Option<ChatMessage>, crate::Error> {
+        let change = Change::Edit {
+            id,
+            author: author.to_owned(),
+            content: text.as_str().to_owned(),
         };
         Ok(match self.submit(chat_id, change).await? {
             Outcome::Changed(mut messages) => messages.pop(),
@@ -334,6 +361,7 @@ async fn apply(
                 content: Set(content.clone()),
                 seq: Set(seq.0),
                 deleted_by: Set(None),
+                edited_at: Set(None),
                 ..Default::default()
             }
             .insert(txn)
@@ -355,6 +383,30 @@ async fn apply(
             Ok(Outcome::Changed(vec![
                 delete_row(txn, row, *by, seq).await?,
             ]))
+        }
+        Change::Edit {
+            id,
+            author,
+            content,
+        } => {
+            let Some(row) = message::Entity::find_by_id(id.0)
+                .filter(message::Column::ChatId.eq(chat_id.0))
+                .filter(message::Column::Username.eq(author.as_str()))
+                .filter(message::Column::DeletedBy.is_null())
+                .one(txn)
+                .await?
+            else {
+                return Ok(Outcome::NotFound);
+            };
+            if row.content == *content {
+                return Ok(Outcome::Unchanged(to_dto(row)));
+            }
+            seq.0 += 1;
+            let mut row: message::ActiveModel = row.into();
+            row.content = Set(content.clone());
+            row.edited_at = Set(Some(now));
+            row.seq = Set(seq.0);
+            Ok(Outcome::Changed(vec![to_dto(row.update(txn).await?)]))
         }
         Change::DeleteAllBy { username } => {
             let rows = message::Entity::find()

@@ -282,6 +282,9 @@ pub(crate) fn to_dto(row: message::Model) -> ChatMessage {
             // Anything unexpected still hides the text: it was deleted by someone.
             Deletion::from_stored(by).unwrap_or(Deletion::Moderator)
         }),
+        edited_at: row
+            .edited_at
+            .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
     }
 }
 

@@ -8,6 +8,7 @@ mod hardening;
 mod identity;
 mod live;
 mod moderation;
+mod own_messages;
 mod pages;
 mod rate_limits;
 mod server_fns;

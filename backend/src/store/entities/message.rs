@@ -17,6 +17,8 @@ pub struct Model {
     pub seq: i64,
     /// Who deleted it (`author` or `moderator`); its content is then empty.
     pub deleted_by: Option<String>,
+    /// When its author last edited it.
+    pub edited_at: Option<DateTimeUtc>,
 }
 
 /// A message belongs to one chat.

@@ -1,0 +1,35 @@
+// The author of a message edits it and takes it back; the other person sees both live.
+import { expect, test } from "@playwright/test";
+import { createRoomAs, LoginPage, RoomPage } from "./pages";
+
+test("an edit and a deletion by the author reach the other person without a reload", async ({
+  browser,
+}) => {
+  const author = await createRoomAs(await (await browser.newContext()).newPage(), "Edits", "edda");
+  const readerPage = await (await browser.newContext()).newPage();
+  await readerPage.goto(await author.shareLink());
+  await new LoginPage(readerPage).logIn("rolf");
+  const reader = new RoomPage(readerPage);
+  await reader.expectOpenAs("Edits", "rolf");
+
+  await author.send("teh typo");
+  await expect(reader.messages().last().locator(".content")).toHaveText("teh typo");
+  // Only the author gets Edit and Delete on it.
+  await expect(reader.page.getByLabel("Edit your message")).toHaveCount(0);
+
+  await author.page.getByLabel("Edit your message").click();
+  const box = author.page.getByLabel("New text of your message");
+  await expect(box).toHaveValue("teh typo");
+  await box.fill("the typo");
+  await author.page.getByRole("button", { name: "Save" }).click();
+  for (const room of [reader, author]) {
+    await expect(room.messages().last().locator(".content")).toHaveText("the typo");
+    await expect(room.messages().last().locator(".edited")).toHaveText("(edited)");
+  }
+
+  await author.page.getByRole("button", { name: "Delete your message" }).click();
+  for (const room of [reader, author]) {
+    await expect(room.messages().last().locator(".content")).toHaveText("message deleted");
+  }
+  await expect(reader.page.locator(".messages")).not.toContainText("the typo");
+});
