@@ -148,6 +148,7 @@ impl From<backend::live::writer::PostError> for AppError {
         use backend::live::writer::PostError;
         match err {
             PostError::SlowMode(wait_secs) => AppError::SlowMode { wait_secs },
+            PostError::BadReply => AppError::Invalid(err.to_string()),
             PostError::Store(err) => err.into(),
         }
     }

@@ -107,6 +107,7 @@ mod tests {
                 seq: Seq(9),
                 deleted: None,
                 edited_at: None,
+                reply_to: None,
             }),
             LiveEvent::Room(RoomState {
                 name: "Lobby".into(),

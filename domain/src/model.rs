@@ -27,6 +27,47 @@ pub struct ChatMessage {
     /// When its author last edited it (RFC 3339 in UTC), if ever.
     #[serde(default)]
     pub edited_at: Option<String>,
+    /// The message it answers, as quoted above it.
+    #[serde(default)]
+    pub reply_to: Option<Quote>,
+}
+
+/// The message a reply answers, as the reply shows it: who wrote it and its first line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The original's id (the reply links to it).
+    pub id: MessageId,
+    /// Who wrote the original.
+    pub username: String,
+    /// The start of the original's first line (empty once it was deleted).
+    pub excerpt: String,
+    /// Whether the original was deleted (or is gone).
+    pub deleted: bool,
+}
+
+impl Quote {
+    /// Most characters of the original a quote shows.
+    pub const EXCERPT_CHARS: usize = 80;
+
+    /// The quote of a message written by `username` with `content` (`None`: deleted or gone).
+    pub fn of(id: MessageId, username: &str, content: Option<&str>) -> Self {
+        let excerpt = content
+            .and_then(|text| text.lines().find(|line| !line.trim().is_empty()))
+            .map(|line| {
+                let line = line.trim();
+                match line.char_indices().nth(Self::EXCERPT_CHARS) {
+                    Some((cut, _)) => format!("{}…", &line[..cut]),
+                    None => line.to_owned(),
+                }
+            })
+            .unwrap_or_default();
+        Self {
+            id,
+            username: username.to_owned(),
+            excerpt,
+            deleted: content.is_none(),
+        }
+    }
 }
 
 impl ChatMessage {
@@ -64,4 +105,22 @@ pub struct RecentRoom {
     pub name: String,
     /// The key of its link.
     pub hash_key: HashKey,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quote_shows_the_first_non_empty_line_cut_to_its_limit() {
+        let quote = Quote::of(MessageId(7), "asta", Some("\n  How?  \nDetails"));
+        assert_eq!(quote.excerpt, "How?");
+        assert!(!quote.deleted);
+        let long = "é".repeat(Quote::EXCERPT_CHARS + 5);
+        let quote = Quote::of(MessageId(7), "asta", Some(&long));
+        assert_eq!(quote.excerpt.chars().count(), Quote::EXCERPT_CHARS + 1);
+        assert!(quote.excerpt.ends_with('…'));
+        let gone = Quote::of(MessageId(7), "asta", None);
+        assert!(gone.deleted && gone.excerpt.is_empty());
+    }
 }

@@ -75,7 +75,7 @@ test("a <script> message renders as text and links are safe", async ({ page }) =
   await expect(page).toHaveTitle(`${roomName} · Chat`);
   await expect(room.messages().first().locator(".content")).toHaveText(evil);
   expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
-  const link = room.messages().last().locator("a");
+  const link = room.messages().last().locator(".content a");
   await expect(link).toHaveCount(1);
   await expect(link).toHaveAttribute("href", "https://example.com/");
   await expect(link).toHaveAttribute("rel", "noopener noreferrer nofollow");

@@ -33,3 +33,30 @@ test("an edit and a deletion by the author reach the other person without a relo
   }
   await expect(reader.page.locator(".messages")).not.toContainText("the typo");
 });
+
+test("a reply quotes its original, and the quote leads back to it", async ({ browser }) => {
+  const asker = await createRoomAs(await (await browser.newContext()).newPage(), "Threads", "asta");
+  const helperPage = await (await browser.newContext()).newPage();
+  await helperPage.goto(await asker.shareLink());
+  await new LoginPage(helperPage).logIn("hugo");
+  const helper = new RoomPage(helperPage);
+  await helper.expectOpenAs("Threads", "hugo");
+
+  await asker.send("How do I export the history?\nI looked everywhere.");
+  // Enough to scroll it out of view, within the sending budget (20 at once).
+  for (let n = 0; n < 15; n++) await asker.send(`filler ${n}`);
+  // Hugo answers the question (scrolled far up by now).
+  await helper.page.getByLabel("Reply to asta").first().click();
+  await expect(helper.page.locator(".replying")).toContainText("How do I export the history?");
+  await helper.send("Use the links under the share box.");
+  await expect(helper.page.locator(".replying")).toHaveCount(0);
+  for (const room of [asker, helper]) {
+    await expect(room.messages().last().locator(".quote")).toHaveText(
+      "↪ asta: How do I export the history?",
+    );
+  }
+  // Clicking the quote brings the original (out of view by now) back into view.
+  await expect(asker.messages().first()).not.toBeInViewport();
+  await asker.messages().last().locator(".quote").click();
+  await expect(asker.messages().first()).toBeInViewport();
+});

@@ -15,6 +15,7 @@ mod m20261125_000007_widen_ids_to_bigint;
 mod m20261125_000008_create_username_key_table;
 mod m20261129_000009_room_moderation;
 mod m20261129_000010_message_edits;
+mod m20261130_000011_message_replies;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
 /// directory, created on first use.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_create_username_key_table::Migration),
             Box::new(m20261129_000009_room_moderation::Migration),
             Box::new(m20261129_000010_message_edits::Migration),
+            Box::new(m20261130_000011_message_replies::Migration),
         ]
     }
 }

@@ -189,6 +189,7 @@ mod tests {
             seq: Seq(1),
             deleted: None,
             edited_at: None,
+            reply_to: None,
         };
         assert_eq!(
             markdown_line(&message),

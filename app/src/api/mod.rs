@@ -21,6 +21,7 @@ use backend::{
         login::{log_in, LoginAttempt},
         sessions::Session,
     },
+    live::writer::Post,
     moderation::{
         access::{self, Entry},
         bans::{address_key, Visitor},
@@ -142,12 +143,23 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     })
 }
 
-/// Sends a message to the room behind `hash_key` as the session's user.
+/// Sends a message to the room behind `hash_key` as the session's user, as a reply to message
+/// `reply_to` of the same room if given (a form sends an empty field for none).
 #[server(endpoint = "send_message")]
-pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessage, AppError> {
+pub async fn send_message(
+    hash_key: String,
+    content: String,
+    #[server(default)] reply_to: Option<String>,
+) -> Result<ChatMessage, AppError> {
     let services = services()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     let text = MessageText::parse(&content)?;
+    let reply_to = match reply_to.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<MessageId>().map_err(|_| {
+            AppError::Invalid("You can reply only to a message in this room.".into())
+        })?),
+    };
     rate_limit(&services, Action::Send, Some(session.id))?;
     // Owners and moderators are not slowed down.
     let slow_mode = if entry.moderates() {
@@ -156,10 +168,12 @@ pub async fn send_message(hash_key: String, content: String) -> Result<ChatMessa
         entry.room.slow_mode
     };
     let chat_id = entry.room.id;
-    let message = services
-        .writer
-        .send(chat_id, &session, &text, slow_mode)
-        .await?;
+    let post = Post {
+        text: &text,
+        slow_mode,
+        reply_to,
+    };
+    let message = services.writer.send(chat_id, &session, post).await?;
     tracing::debug!(%chat_id, message_id = %message.id, "message stored");
     Ok(message)
 }

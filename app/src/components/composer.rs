@@ -2,6 +2,7 @@
 
 use crate::api::{typing, SendMessage};
 use crate::components::form_error::{error_text, FormError};
+use domain::model::Quote;
 use domain::{HashKey, MessageText};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -9,21 +10,57 @@ use wasm_bindgen::JsCast;
 /// How often typing is announced while someone keeps typing.
 const TYPING_EVERY_MS: f64 = 2000.0;
 
-/// The send form for the room behind `hash_key`.
+/// The send form for the room behind `hash_key`; with `replying` set, the message answers that
+/// one (its quote shows above the box, with a way to cancel).
 #[component]
-pub fn Composer(hash_key: HashKey, send: ServerAction<SendMessage>) -> impl IntoView {
+pub fn Composer(
+    hash_key: HashKey,
+    send: ServerAction<SendMessage>,
+    replying: RwSignal<Option<Quote>>,
+) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     let text = NodeRef::<leptos::html::Textarea>::new();
 
-    // Clear the box once the server has stored the message.
+    // Clear the box (and the reply) once the server has stored the message.
     Effect::new(move |_| {
         if let Some(Ok(_)) = send.value().get() {
+            replying.set(None);
             if let Some(el) = text.get() {
                 el.set_value("");
                 let _ = el.focus();
             }
         }
     });
+    // Choosing a message to answer puts the cursor in the box.
+    Effect::new(move |_| {
+        if replying.with(Option::is_some) {
+            if let Some(el) = text.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+    });
+    let reply_preview = move || {
+        replying.get().map(|quote| {
+            view! {
+                <div class="replying">
+                    <span class="quote-text">
+                        "Replying to " <strong>{quote.username.clone()}</strong> ": "
+                        {quote.excerpt.clone()}
+                    </span>
+                    <button
+                        type="button"
+                        class="link-button"
+                        aria-label="Cancel the reply"
+                        on:click=move |_| replying.set(None)
+                    >
+                        "Cancel"
+                    </button>
+                </div>
+            }
+        })
+    };
+    let reply_to =
+        move || replying.with(|q| q.as_ref().map(|q| q.id.0.to_string()).unwrap_or_default());
 
     // Tell the room we are typing, at most once per TYPING_EVERY_MS.
     let last_typing = StoredValue::new(0.0_f64);
@@ -61,7 +98,9 @@ pub fn Composer(hash_key: HashKey, send: ServerAction<SendMessage>) -> impl Into
 
     view! {
         <ActionForm action=send node_ref=form attr:class="composer">
+            {reply_preview}
             <input type="hidden" name="hash_key" value=hash_key.to_string()/>
+            <input type="hidden" name="reply_to" value=reply_to/>
             <textarea
                 node_ref=text
                 name="content"
@@ -77,4 +116,5 @@ pub fn Composer(hash_key: HashKey, send: ServerAction<SendMessage>) -> impl Into
             <FormError error=Signal::derive(move || send.value().with(error_text))/>
         </ActionForm>
     }
+    .into_any()
 }

@@ -4,7 +4,7 @@ use crate::components::avatar::UserBadge;
 use crate::components::moderation::{DeleteMessageButton, ModActions, PersonActions, RoleBadge};
 use crate::components::own_message::{OwnActions, OwnMessageActions};
 use crate::rich_text::{segments, Segment};
-use domain::model::ChatMessage;
+use domain::model::{ChatMessage, Quote};
 use domain::moderation::{Role, RoomState};
 use domain::{HashKey, MessageId};
 use leptos::html::Ol;
@@ -71,6 +71,10 @@ pub fn MessageList(
     actions: ModActions,
     /// Editing and deleting one's own messages.
     own: OwnActions,
+    /// The message the composer answers (set by "Reply").
+    replying: RwSignal<Option<Quote>>,
+    /// Brings a message into view (loading older history if needed).
+    jump: Callback<MessageId>,
 ) -> impl IntoView {
     // Switch to local times only after hydration, so the first render matches the server's.
     let local = RwSignal::new(false);
@@ -81,8 +85,13 @@ pub fn MessageList(
             <Show when=move || loading_older.get()>
                 <li class="loading-older">"Loading older messages…"</li>
             </Show>
-            // Keyed by version too: a changed message (deleted, …) is drawn anew.
-            <For each=move || messages.get() key=|m| (m.id, m.seq) let:message>
+            // Keyed by version too: a changed message (deleted, …) is drawn anew, and so is a
+            // reply whose original was deleted.
+            <For
+                each=move || messages.get()
+                key=|m| (m.id, m.seq, m.reply_to.as_ref().is_some_and(|q| q.deleted))
+                let:message
+            >
                 <Show when={
                     let id = message.id;
                     move || unread_from.get() == Some(id)
@@ -98,6 +107,8 @@ pub fn MessageList(
                     hash_key=hash_key.clone()
                     actions
                     own
+                    replying
+                    jump
                 />
             </For>
             {move || {
@@ -136,6 +147,8 @@ fn MessageItem(
     hash_key: HashKey,
     actions: ModActions,
     own: OwnActions,
+    replying: RwSignal<Option<Quote>>,
+    jump: Callback<MessageId>,
 ) -> impl IntoView {
     let author = message.username.clone();
     let role = {
@@ -151,6 +164,46 @@ fn MessageItem(
                 text=message.content.clone()
                 actions=own
             />
+        }
+    });
+    // "Reply": a link that works without JavaScript too (the page then opens with the reply set).
+    let reply = message.deleted.is_none().then(|| {
+        let quote = Quote::of(message.id, &message.username, Some(&message.content));
+        let label = format!("Reply to {}", message.username);
+        view! {
+            <a
+                class="reply-link"
+                href=format!("?reply_to={}", message.id.0)
+                aria-label=label
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    replying.set(Some(quote.clone()));
+                }
+            >
+                "Reply"
+            </a>
+        }
+    });
+    let quote = message.reply_to.clone().map(|quote| {
+        let id = quote.id;
+        let text = if quote.deleted {
+            "the quoted message was deleted".to_owned()
+        } else {
+            format!("{}: {}", quote.username, quote.excerpt)
+        };
+        view! {
+            <a
+                class="quote"
+                class:gone=quote.deleted
+                href=format!("#m-{}", id.0)
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    jump.run(id);
+                }
+            >
+                "↪ "
+                {text}
+            </a>
         }
     });
     let edited = message.edited_at.clone().map(|at| {
@@ -203,6 +256,7 @@ fn MessageItem(
             class:mine=mine
             class:deleted=message.deleted.is_some()
             data-id=message.id.0
+            id=format!("m-{}", message.id.0)
         >
             <span class="meta">
                 <UserBadge name=author/>
@@ -211,9 +265,11 @@ fn MessageItem(
                     {time}
                 </time>
                 {edited}
+                {reply}
                 {own_controls}
                 {controls}
             </span>
+            {quote}
             {content}
         </li>
     }

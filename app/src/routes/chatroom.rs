@@ -14,13 +14,16 @@ use crate::components::{
 use crate::error::AppError;
 use crate::routes::not_found::NotFound;
 use domain::live::LiveEvent;
-use domain::model::{ChatMessage, RoomView};
+use domain::model::{ChatMessage, Quote, RoomView};
 use domain::moderation::RoomState;
 use domain::paths::ExportFormat;
 use domain::{HashKey, MessageId, Seq};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Redirect, hooks::use_params_map};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_params_map, use_query_map},
+};
 use std::time::Duration;
 
 /// Loads the room, or sends the visitor to log in, or answers 404; a member who opens an old
@@ -147,6 +150,24 @@ fn Room(room: RoomView) -> impl IntoView {
     let send = ServerAction::<SendMessage>::new();
     let actions = ModActions::new();
     let own = OwnActions::new();
+    // "Reply" without JavaScript is a link to `?reply_to=<id>`: the page opens with it set.
+    let query = use_query_map();
+    let replying = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("reply_to"))
+            .and_then(|raw| raw.parse::<MessageId>().ok())
+            .and_then(|id| {
+                messages.with_untracked(|list| {
+                    list.iter()
+                        .find(|m| m.id == id && m.deleted.is_none())
+                        .map(|m| Quote::of(m.id, &m.username, Some(&m.content)))
+                })
+            }),
+    );
+    let jump = {
+        let hash_key = hash_key.clone();
+        Callback::new(move |id: MessageId| jump_to(id, hash_key.clone(), messages, has_older))
+    };
     let my_role = {
         let me = me.clone();
         Memo::new(move |_| state.with(|s| s.role_of(&me)))
@@ -258,10 +279,12 @@ fn Room(room: RoomView) -> impl IntoView {
                 hash_key=hash_key.clone()
                 actions
                 own
+                replying
+                jump
             />
         </div>
         <TypingIndicator typing/>
-        <Composer hash_key=hash_key.clone() send/>
+        <Composer hash_key=hash_key.clone() send replying/>
         <ShareLink url=share_url/>
         <p class="export hint">
             "Download the history: "
@@ -371,7 +394,14 @@ fn start_live(setup: LiveSetup) {
                     refresh_typing();
                     let stick = is_near_bottom(list_ref);
                     let mut added = false;
-                    messages.update(|list| added = merge(list, [message]));
+                    let gone = message.deleted.is_some().then_some(message.id);
+                    messages.update(|list| {
+                        added = merge(list, [message]);
+                        // Replies to a deleted message say so.
+                        if let Some(gone) = gone {
+                            mark_quotes_deleted(list, gone);
+                        }
+                    });
                     if !added || is_deletion {
                         return Flow::Continue;
                     }
@@ -455,6 +485,59 @@ fn start_live(setup: LiveSetup) {
                 sweep.clear();
             }
             visibility.remove();
+        });
+    });
+}
+
+/// Marks the quotes of message `gone` in `list` as deleted.
+fn mark_quotes_deleted(list: &mut [ChatMessage], gone: MessageId) {
+    for message in list.iter_mut() {
+        if let Some(quote) = message.reply_to.as_mut().filter(|q| q.id == gone) {
+            quote.deleted = true;
+            quote.excerpt.clear();
+        }
+    }
+}
+
+/// Scrolls message `id` into view, first loading older pages (up to 20) until it is there.
+fn jump_to(
+    id: MessageId,
+    hash_key: HashKey,
+    messages: RwSignal<Vec<ChatMessage>>,
+    has_older: RwSignal<bool>,
+) {
+    let show = move || {
+        let found = document().get_element_by_id(&format!("m-{}", id.0));
+        if let Some(el) = &found {
+            el.scroll_into_view();
+        }
+        found.is_some()
+    };
+    if show() {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        for _ in 0..20 {
+            let first = messages.with_untracked(|l| l.first().map(|m| m.id));
+            let (Some(first), true) = (first, has_older.get_untracked()) else {
+                return;
+            };
+            if first <= id {
+                break;
+            }
+            let Ok(older) = messages_before(hash_key.to_string(), first).await else {
+                return;
+            };
+            has_older.set(older.len() as u64 == HISTORY_PAGE);
+            messages.update(|list| {
+                let mut all = older;
+                all.append(list);
+                *list = all;
+            });
+        }
+        // Once the DOM has the loaded messages.
+        request_animation_frame(move || {
+            show();
         });
     });
 }
@@ -568,6 +651,7 @@ mod tests {
             seq: Seq(id),
             deleted: None,
             edited_at: None,
+            reply_to: None,
         }
     }
 

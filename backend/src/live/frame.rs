@@ -88,6 +88,7 @@ mod tests {
             seq: Seq(42),
             deleted: None,
             edited_at: None,
+            reply_to: None,
         }));
         let text = std::str::from_utf8(&frame.bytes).unwrap();
         assert!(

@@ -301,6 +301,7 @@ mod tests {
             seq: Seq(id),
             deleted: None,
             edited_at: None,
+            reply_to: None,
         }
     }
 

@@ -19,7 +19,7 @@ use super::fanout::Fanout;
 use super::hub::Hub;
 use crate::identity::sessions::Session;
 use crate::store::entities::{chat, message};
-use crate::store::rooms::to_dto;
+use crate::store::rooms::{quote_of, to_dto};
 use chrono::{DateTime, Utc};
 use domain::model::ChatMessage;
 use domain::moderation::{Deletion, SlowMode};
@@ -46,6 +46,7 @@ enum Change {
         username: String,
         content: String,
         slow_mode: SlowMode,
+        reply_to: Option<MessageId>,
     },
     /// Deletes one message (if `author` is set, only if they wrote it).
     Delete {
@@ -74,6 +75,8 @@ enum Outcome {
     Unchanged(ChatMessage),
     /// The message to delete does not exist in the room (or is not the author's).
     NotFound,
+    /// The message a post answers is not in its room; nothing was stored.
+    BadReply,
 }
 
 struct Job {
@@ -88,9 +91,23 @@ pub enum PostError {
     /// Slow mode: the author posted less than the room's interval ago.
     #[error("Slow mode: wait {0} s before your next message.")]
     SlowMode(u32),
+    /// The message it answers is not in this room.
+    #[error("You can reply only to a message in this room.")]
+    BadReply,
     /// The database or the writer failed.
     #[error(transparent)]
     Store(#[from] crate::Error),
+}
+
+/// A new message as the writer takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Post<'a> {
+    /// Its text.
+    pub text: &'a MessageText,
+    /// The room's slow mode for its author (off for owners and moderators).
+    pub slow_mode: SlowMode,
+    /// The message of the same room it answers, if any.
+    pub reply_to: Option<MessageId>,
 }
 
 /// Handle to the writer task; cheap to clone.
@@ -131,17 +148,18 @@ impl MessageWriter {
         &self,
         chat_id: ChatId,
         author: &Session,
-        text: &MessageText,
-        slow_mode: SlowMode,
+        post: Post<'_>,
     ) -> Result<ChatMessage, PostError> {
         let change = Change::Post {
             username: author.name.clone(),
-            content: text.as_str().to_owned(),
-            slow_mode,
+            content: post.text.as_str().to_owned(),
+            slow_mode: post.slow_mode,
+            reply_to: post.reply_to,
         };
         match self.submit(chat_id, change).await? {
             Outcome::Changed(mut stored) if stored.len() == 1 => Ok(stored.remove(0)),
             Outcome::TooSoon(secs) => Err(PostError::SlowMode(secs)),
+            Outcome::BadReply => Err(PostError::BadReply),
             Outcome::Changed(_) | Outcome::Unchanged(_) | Outcome::NotFound => {
                 Err(PostError::Store(crate::Error::TaskGone(
                     "the message writer (unexpected answer)",
@@ -167,7 +185,7 @@ impl MessageWriter {
         Ok(match self.submit(chat_id, change).await? {
             Outcome::Changed(mut messages) => messages.pop(),
             Outcome::Unchanged(message) => Some(message),
-            Outcome::TooSoon(_) | Outcome::NotFound => None,
+            Outcome::TooSoon(_) | Outcome::NotFound | Outcome::BadReply => None,
         })
     }
 
@@ -188,7 +206,7 @@ impl MessageWriter {
         Ok(match self.submit(chat_id, change).await? {
             Outcome::Changed(mut messages) => messages.pop(),
             Outcome::Unchanged(message) => Some(message),
-            Outcome::TooSoon(_) | Outcome::NotFound => None,
+            Outcome::TooSoon(_) | Outcome::NotFound | Outcome::BadReply => None,
         })
     }
 
@@ -203,7 +221,9 @@ impl MessageWriter {
         };
         Ok(match self.submit(chat_id, change).await? {
             Outcome::Changed(messages) => messages.len(),
-            Outcome::Unchanged(_) | Outcome::TooSoon(_) | Outcome::NotFound => 0,
+            Outcome::Unchanged(_) | Outcome::TooSoon(_) | Outcome::NotFound | Outcome::BadReply => {
+                0
+            }
         })
     }
 }
@@ -342,7 +362,18 @@ async fn apply(
             username,
             content,
             slow_mode,
+            reply_to,
         } => {
+            if let Some(original) = reply_to {
+                let in_room = message::Entity::find_by_id(original.0)
+                    .filter(message::Column::ChatId.eq(chat_id.0))
+                    .one(txn)
+                    .await?
+                    .is_some();
+                if !in_room {
+                    return Ok(Outcome::BadReply);
+                }
+            }
             if slow_mode.is_on() {
                 let last = if posted_now.contains(&username.as_str()) {
                     Some(now)
@@ -362,11 +393,12 @@ async fn apply(
                 seq: Set(seq.0),
                 deleted_by: Set(None),
                 edited_at: Set(None),
+                reply_to: Set(reply_to.map(|id| id.0)),
                 ..Default::default()
             }
             .insert(txn)
             .await?;
-            Ok(Outcome::Changed(vec![to_dto(row)]))
+            Ok(Outcome::Changed(vec![dto(txn, row).await?]))
         }
         Change::Delete { id, by, author } => {
             let mut find =
@@ -378,7 +410,7 @@ async fn apply(
                 return Ok(Outcome::NotFound);
             };
             if row.deleted_by.is_some() {
-                return Ok(Outcome::Unchanged(to_dto(row)));
+                return Ok(Outcome::Unchanged(dto(txn, row).await?));
             }
             Ok(Outcome::Changed(vec![
                 delete_row(txn, row, *by, seq).await?,
@@ -399,14 +431,16 @@ async fn apply(
                 return Ok(Outcome::NotFound);
             };
             if row.content == *content {
-                return Ok(Outcome::Unchanged(to_dto(row)));
+                return Ok(Outcome::Unchanged(dto(txn, row).await?));
             }
             seq.0 += 1;
             let mut row: message::ActiveModel = row.into();
             row.content = Set(content.clone());
             row.edited_at = Set(Some(now));
             row.seq = Set(seq.0);
-            Ok(Outcome::Changed(vec![to_dto(row.update(txn).await?)]))
+            Ok(Outcome::Changed(vec![
+                dto(txn, row.update(txn).await?).await?,
+            ]))
         }
         Change::DeleteAllBy { username } => {
             let rows = message::Entity::find()
@@ -436,7 +470,20 @@ async fn delete_row(
     row.content = Set(String::new());
     row.deleted_by = Set(Some(by.as_str().to_owned()));
     row.seq = Set(seq.0);
-    Ok(to_dto(row.update(txn).await?))
+    dto(txn, row.update(txn).await?).await
+}
+
+/// The wire form of `row`, with the quote of the message it answers.
+async fn dto(txn: &impl ConnectionTrait, row: message::Model) -> Result<ChatMessage, DbErr> {
+    let original = match row.reply_to {
+        Some(id) => message::Entity::find_by_id(id).one(txn).await?,
+        None => None,
+    };
+    let quote = row.reply_to.map(|id| quote_of(id, original.as_ref()));
+    Ok(ChatMessage {
+        reply_to: quote,
+        ..to_dto(row)
+    })
 }
 
 /// When `username` last posted in `chat_id`, if ever.

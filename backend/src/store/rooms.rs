@@ -2,7 +2,7 @@
 
 use super::entities::{chat, message, retired_link};
 use crate::random::new_hash_key;
-use domain::model::ChatMessage;
+use domain::model::{ChatMessage, Quote};
 use domain::moderation::{Deletion, Retention, SlowMode};
 use domain::{ChatId, HashKey, MessageId, RoomName, Seq};
 use sea_orm::{
@@ -163,7 +163,7 @@ pub async fn changes_after(
         .limit(limit.min(MAX_PAGE))
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(to_dto).collect())
+    with_quotes(db, rows).await
 }
 
 /// How many messages changed after `after` (counting stops at `cap`).
@@ -199,7 +199,7 @@ pub async fn messages_after(
         .limit(limit.min(MAX_PAGE))
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(to_dto).collect())
+    with_quotes(db, rows).await
 }
 
 /// Messages whose latest change is `first..=last` in `chat_id`'s feed, in feed order (a range
@@ -217,7 +217,7 @@ pub async fn changes_between(
         .order_by_asc(message::Column::Seq)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(to_dto).collect())
+    with_quotes(db, rows).await
 }
 
 /// The room's change-feed position: the number of its latest change ([`Seq::START`] if none).
@@ -267,7 +267,50 @@ pub async fn delete_expired_messages(
     Ok(deleted)
 }
 
-/// The wire form of a stored message.
+/// The wire form of stored messages, each reply with the quote of what it answers (one query
+/// for the whole page).
+pub(crate) async fn with_quotes(
+    db: &impl ConnectionTrait,
+    rows: Vec<message::Model>,
+) -> Result<Vec<ChatMessage>, crate::Error> {
+    let mut wanted: Vec<i64> = rows.iter().filter_map(|row| row.reply_to).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let originals: std::collections::HashMap<i64, message::Model> = if wanted.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        message::Entity::find()
+            .filter(message::Column::Id.is_in(wanted))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let quote = row.reply_to.map(|id| quote_of(id, originals.get(&id)));
+            ChatMessage {
+                reply_to: quote,
+                ..to_dto(row)
+            }
+        })
+        .collect())
+}
+
+/// The quote of message `id`, as `original` (if it still exists) is now.
+pub(crate) fn quote_of(id: i64, original: Option<&message::Model>) -> Quote {
+    match original {
+        Some(row) if row.deleted_by.is_none() => {
+            Quote::of(MessageId(id), &row.username, Some(&row.content))
+        }
+        Some(row) => Quote::of(MessageId(id), &row.username, None),
+        None => Quote::of(MessageId(id), "", None),
+    }
+}
+
+/// The wire form of a stored message (without its quote: see [`with_quotes`]).
 pub(crate) fn to_dto(row: message::Model) -> ChatMessage {
     ChatMessage {
         id: MessageId(row.id),
@@ -285,6 +328,7 @@ pub(crate) fn to_dto(row: message::Model) -> ChatMessage {
         edited_at: row
             .edited_at
             .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        reply_to: None,
     }
 }
 
@@ -303,5 +347,5 @@ pub async fn messages_before(
         .all(db)
         .await?;
     rows.reverse();
-    Ok(rows.into_iter().map(to_dto).collect())
+    with_quotes(db, rows).await
 }

@@ -11,6 +11,7 @@ mod moderation;
 mod own_messages;
 mod pages;
 mod rate_limits;
+mod replies;
 mod server_fns;
 mod support;
 mod test_db;

@@ -19,6 +19,8 @@ pub struct Model {
     pub deleted_by: Option<String>,
     /// When its author last edited it.
     pub edited_at: Option<DateTimeUtc>,
+    /// The message of the same room it answers.
+    pub reply_to: Option<i64>,
 }
 
 /// A message belongs to one chat.
