@@ -1,20 +1,11 @@
 // Live delivery with two or three people: presence, typing, unread count, reconnect.
 // Names are claimed server-wide, so each test on the shared server uses its own.
 import { expect, test, type Browser } from "@playwright/test";
-import { createRoomAs, LoginPage, RoomPage } from "./pages";
+import { createRoomAs, joinAs, RoomPage } from "./pages";
 import { OwnServer } from "./server";
 
-/** Opens `link` in a new browser context (another person) and logs in as `name`. */
-async function join(browser: Browser, link: string, name: string) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(link);
-  const login = new LoginPage(page);
-  await login.expectShown();
-  await login.logIn(name);
-  const room = new RoomPage(page);
-  await room.expectOpenAs("Live room", name);
-  return room;
-}
+const join = (browser: Browser, link: string, name: string) =>
+  joinAs(browser, link, "Live room", name);
 
 /** Creates a room as the first of `names`; everyone else joins through the share link. */
 async function roomWith(browser: Browser, names: string[], baseURL?: string) {

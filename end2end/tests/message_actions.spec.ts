@@ -1,16 +1,12 @@
 // The author of a message edits it and takes it back; the other person sees both live.
 import { expect, test } from "@playwright/test";
-import { createRoomAs, LoginPage, RoomPage } from "./pages";
+import { createRoomAs, joinAs } from "./pages";
 
 test("an edit and a deletion by the author reach the other person without a reload", async ({
   browser,
 }) => {
   const author = await createRoomAs(await (await browser.newContext()).newPage(), "Edits", "edda");
-  const readerPage = await (await browser.newContext()).newPage();
-  await readerPage.goto(await author.shareLink());
-  await new LoginPage(readerPage).logIn("rolf");
-  const reader = new RoomPage(readerPage);
-  await reader.expectOpenAs("Edits", "rolf");
+  const reader = await joinAs(browser, await author.shareLink(), "Edits", "rolf");
 
   await author.send("teh typo");
   await expect(reader.messages().last().locator(".content")).toHaveText("teh typo");
@@ -36,11 +32,7 @@ test("an edit and a deletion by the author reach the other person without a relo
 
 test("a reply quotes its original, and the quote leads back to it", async ({ browser }) => {
   const asker = await createRoomAs(await (await browser.newContext()).newPage(), "Threads", "asta");
-  const helperPage = await (await browser.newContext()).newPage();
-  await helperPage.goto(await asker.shareLink());
-  await new LoginPage(helperPage).logIn("hugo");
-  const helper = new RoomPage(helperPage);
-  await helper.expectOpenAs("Threads", "hugo");
+  const helper = await joinAs(browser, await asker.shareLink(), "Threads", "hugo");
 
   await asker.send("How do I export the history?\nI looked everywhere.");
   // Enough to scroll it out of view, within the sending budget (20 at once).

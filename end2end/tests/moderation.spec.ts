@@ -3,21 +3,11 @@
 // troll (their page says so and a new name does not get them back in) and rotates the link (the
 // old one is gone for newcomers, members follow the new one).
 import { expect, test, type Browser } from "@playwright/test";
-import { createRoomAs, LoginPage, RoomPage } from "./pages";
+import { createRoomAs, joinAs, LoginPage, RoomPage } from "./pages";
 
 const ROOM = "Moderated room";
 
-/** Opens `link` in a new browser context (another person) and logs in as `name`. */
-async function join(browser: Browser, link: string, name: string) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(link);
-  const login = new LoginPage(page);
-  await login.expectShown();
-  await login.logIn(name);
-  const room = new RoomPage(page);
-  await room.expectOpenAs(ROOM, name);
-  return room;
-}
+const join = (browser: Browser, link: string, name: string) => joinAs(browser, link, ROOM, name);
 
 test("the owner deletes, locks, bans and rotates the link; the others see it live", async ({
   browser,

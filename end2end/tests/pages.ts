@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 /** The home page: the create-chatroom form. */
 export class HomePage {
@@ -85,5 +85,18 @@ export async function createRoomAs(
   await login.logIn(username, passphrase);
   const room = new RoomPage(page);
   await room.expectOpenAs(roomName, username);
+  return room;
+}
+
+/** Opens `link` in a new browser context (another person) and logs in as `name`; returns the
+ * open room, checked to be `roomName`. */
+export async function joinAs(browser: Browser, link: string, roomName: string, name: string) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(link);
+  const login = new LoginPage(page);
+  await login.expectShown();
+  await login.logIn(name);
+  const room = new RoomPage(page);
+  await room.expectOpenAs(roomName, name);
   return room;
 }
