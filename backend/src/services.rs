@@ -85,6 +85,15 @@ impl Services {
         Ok(sessions::delete(&self.db, token).await?)
     }
 
+    /// What a ban may cover about a request with these `headers` from `peer`.
+    pub fn request_traits(
+        &self,
+        headers: &http::HeaderMap,
+        peer: Option<std::net::IpAddr>,
+    ) -> crate::moderation::bans::RequestTraits {
+        crate::moderation::bans::RequestTraits::of(self.cookies, self.trusted_proxy, headers, peer)
+    }
+
     /// Tells the room, on every instance, that `username` is typing.
     pub fn typing(&self, chat_id: ChatId, username: &str) {
         self.fanout.typing(&self.hub, chat_id, username);

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use backend::moderation::bans::{self, address_key, Visitor};
+use backend::moderation::bans;
 use backend::rate_limit::{Action, Actor};
 use backend::store::{memberships, rooms};
 use backend::Services;
@@ -147,18 +147,8 @@ pub async fn messages(
     let chat = rooms::find_by_id(&services.db, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let peer = crate::live::peer_of(&extensions);
-    let address = address_key(backend::client_address::client_address(
-        &headers,
-        peer,
-        services.trusted_proxy,
-    ));
-    let visitor = Visitor {
-        session: &session,
-        browser: services.cookies.browser_from_headers(&headers),
-        address: &address,
-    };
-    if bans::is_banned(&services.db, chat.id, visitor)
+    let traits = services.request_traits(&headers, crate::live::peer_of(&extensions));
+    if bans::is_banned(&services.db, chat.id, traits.visitor(&session))
         .await
         .map_err(backend::Error::from)?
     {

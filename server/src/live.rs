@@ -19,7 +19,6 @@ use backend::live::frame::{encode_frame, Delivery, Frame};
 use backend::live::hub::Subscription;
 use backend::live::stream_caps::StreamTicket;
 use backend::moderation::access::{self, AccessError, Entry, Refusal};
-use backend::moderation::bans::{address_key, Visitor};
 use backend::moderation::state;
 use backend::store::rooms;
 use backend::Services;
@@ -199,17 +198,8 @@ pub async fn enter_room(
         .session(headers)
         .await?
         .ok_or(LiveError::NotLoggedIn)?;
-    let address = address_key(backend::client_address::client_address(
-        headers,
-        peer,
-        services.trusted_proxy,
-    ));
-    let visitor = Visitor {
-        session: &session,
-        browser: services.cookies.browser_from_headers(headers),
-        address: &address,
-    };
-    let entry = access::enter(&services.db, &key, visitor).await?;
+    let traits = services.request_traits(headers, peer);
+    let entry = access::enter(&services.db, &key, traits.visitor(&session)).await?;
     Ok((entry, session))
 }
 

@@ -12,8 +12,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::request::{
-    browser_id, client_ip, current_token, ensure_browser_id, public_origin, rate_limit, services,
-    session_if_any, set_session_cookie,
+    client_ip, current_token, ensure_browser_id, public_origin, rate_limit, request_traits,
+    services, session_if_any, set_session_cookie,
 };
 #[cfg(feature = "ssr")]
 use backend::{
@@ -24,7 +24,6 @@ use backend::{
     live::writer::Post,
     moderation::{
         access::{self, Entry},
-        bans::{address_key, Visitor},
         roles, state,
     },
     rate_limit::Action,
@@ -120,7 +119,7 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     let room = entry.room;
     // Opening the room through its link is what lets this session read it by id later, and
     // keep entering it once it is locked.
-    let address = address_key(client_ip(&services)?);
+    let address = request_traits(&services)?.address;
     memberships::record(&services.db, session.id, room.id, &address).await?;
     let me = session.name;
     // The feed position first: whatever changes after it reaches the page by the live stream.
@@ -258,14 +257,8 @@ pub(crate) async fn enter_room(
             None => AppError::NotFound,
         });
     };
-    let browser = browser_id(services)?;
-    let address = address_key(client_ip(services)?);
-    let visitor = Visitor {
-        session: &session,
-        browser: browser.as_deref(),
-        address: &address,
-    };
-    let entry = access::enter(&services.db, &key, visitor).await?;
+    let traits = request_traits(services)?;
+    let entry = access::enter(&services.db, &key, traits.visitor(&session)).await?;
     Ok((entry, session))
 }
 

@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use axum::extract::ConnectInfo;
 use backend::identity::sessions::Session;
+use backend::moderation::bans::RequestTraits;
 use backend::rate_limit::{Action, Actor};
 use backend::Services;
 use http::request::Parts;
@@ -45,7 +46,7 @@ pub fn current_token(services: &Services) -> Result<Option<String>, AppError> {
 }
 
 /// The browser id the visitor's browser sent, if it is a valid one.
-pub fn browser_id(services: &Services) -> Result<Option<String>, AppError> {
+fn browser_id(services: &Services) -> Result<Option<String>, AppError> {
     let parts = request_parts()?;
     Ok(services
         .cookies
@@ -112,11 +113,20 @@ pub fn client_ip(services: &Services) -> Result<IpAddr, AppError> {
 
 /// [`client_ip`] of the given request parts.
 fn client_ip_of(parts: &Parts, trusted_proxy: bool) -> IpAddr {
-    let peer = parts
+    backend::client_address::client_address(&parts.headers, peer_of(parts), trusted_proxy)
+}
+
+fn peer_of(parts: &Parts) -> Option<IpAddr> {
+    parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    backend::client_address::client_address(&parts.headers, peer, trusted_proxy)
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// What a ban may cover about the current request (browser cookie, client address).
+pub fn request_traits(services: &Services) -> Result<RequestTraits, AppError> {
+    let parts = request_parts()?;
+    Ok(services.request_traits(&parts.headers, peer_of(&parts)))
 }
 
 /// Spends one `action` from the client address's budget and, if given, the session's.

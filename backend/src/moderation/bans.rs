@@ -26,6 +26,44 @@ pub struct Visitor<'a> {
     pub address: &'a str,
 }
 
+/// What a ban may cover about one request, besides its session: its browser and its address.
+#[derive(Debug, Clone)]
+pub struct RequestTraits {
+    /// The browser id from its cookie, if the browser sent a valid one.
+    pub browser: Option<String>,
+    /// The client address as [`address_key`] writes it.
+    pub address: String,
+}
+
+impl RequestTraits {
+    /// Reads them from a request's `headers` and `peer` address (behind a trusted proxy the
+    /// address is the last hop of `X-Forwarded-For`).
+    pub fn of(
+        cookies: crate::identity::cookies::CookiePolicy,
+        trusted_proxy: bool,
+        headers: &http::HeaderMap,
+        peer: Option<std::net::IpAddr>,
+    ) -> Self {
+        Self {
+            browser: cookies.browser_from_headers(headers).map(str::to_owned),
+            address: address_key(crate::client_address::client_address(
+                headers,
+                peer,
+                trusted_proxy,
+            )),
+        }
+    }
+
+    /// The visitor `session` is, with these traits.
+    pub fn visitor<'a>(&'a self, session: &'a Session) -> Visitor<'a> {
+        Visitor {
+            session,
+            browser: self.browser.as_deref(),
+            address: &self.address,
+        }
+    }
+}
+
 /// The form in which addresses are stored and compared: IPv4 as is (and IPv4-mapped IPv6 as
 /// IPv4), IPv6 as its /64 prefix.
 pub fn address_key(addr: std::net::IpAddr) -> String {
