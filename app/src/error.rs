@@ -155,6 +155,17 @@ impl From<backend::live::writer::PostError> for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<backend::live::writer::ReactError> for AppError {
+    fn from(err: backend::live::writer::ReactError) -> Self {
+        use backend::live::writer::ReactError;
+        match err {
+            ReactError::NoMessage | ReactError::TooMany(_) => AppError::Invalid(err.to_string()),
+            ReactError::Store(err) => err.into(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<backend::rate_limit::Limited> for AppError {
     fn from(limited: backend::rate_limit::Limited) -> Self {
         AppError::TooMany {

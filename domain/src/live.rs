@@ -108,6 +108,7 @@ mod tests {
                 deleted: None,
                 edited_at: None,
                 reply_to: None,
+                reactions: Default::default(),
             }),
             LiveEvent::Room(RoomState {
                 name: "Lobby".into(),

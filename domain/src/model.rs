@@ -3,6 +3,7 @@
 use crate::ids::{ChatId, MessageId, Seq};
 use crate::input::HashKey;
 use crate::moderation::{Deletion, RoomState};
+use crate::reactions::Reactions;
 use serde::{Deserialize, Serialize};
 
 /// One message as the browser and the JSON API see it (the Message model of
@@ -30,6 +31,9 @@ pub struct ChatMessage {
     /// The message it answers, as quoted above it.
     #[serde(default)]
     pub reply_to: Option<Quote>,
+    /// Who reacted with which emoji (none once deleted).
+    #[serde(default)]
+    pub reactions: Reactions,
 }
 
 /// The message a reply answers, as the reply shows it: who wrote it and its first line.

@@ -1,7 +1,7 @@
 // Live delivery with two or three people: presence, typing, unread count, reconnect.
 // Names are claimed server-wide, so each test on the shared server uses its own.
 import { expect, test, type Browser } from "@playwright/test";
-import { createRoomAs, joinAs, RoomPage } from "./pages";
+import { createRoomAs, joinAs, setHidden } from "./pages";
 import { OwnServer } from "./server";
 
 const join = (browser: Browser, link: string, name: string) =>
@@ -116,15 +116,3 @@ test("after a server restart the page reconnects and shows what was sent meanwhi
     await server.stop();
   }
 });
-
-/** Makes the page believe its tab is hidden (or visible again), as switching tabs does. */
-async function setHidden(room: RoomPage, hidden: boolean) {
-  await room.page.evaluate((h) => {
-    Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
-    Object.defineProperty(document, "visibilityState", {
-      configurable: true,
-      get: () => (h ? "hidden" : "visible"),
-    });
-    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-  }, hidden);
-}

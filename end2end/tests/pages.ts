@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 
 /** The home page: the create-chatroom form. */
 export class HomePage {
@@ -88,10 +88,16 @@ export async function createRoomAs(
   return room;
 }
 
-/** Opens `link` in a new browser context (another person) and logs in as `name`; returns the
- * open room, checked to be `roomName`. */
-export async function joinAs(browser: Browser, link: string, roomName: string, name: string) {
-  const page = await (await browser.newContext()).newPage();
+/** Opens `link` in a new browser context (another person; or in `context` if given) and logs in
+ * as `name`; returns the open room, checked to be `roomName`. */
+export async function joinAs(
+  browser: Browser,
+  link: string,
+  roomName: string,
+  name: string,
+  context?: BrowserContext,
+) {
+  const page = await (context ?? (await browser.newContext())).newPage();
   await page.goto(link);
   const login = new LoginPage(page);
   await login.expectShown();
@@ -99,4 +105,16 @@ export async function joinAs(browser: Browser, link: string, roomName: string, n
   const room = new RoomPage(page);
   await room.expectOpenAs(roomName, name);
   return room;
+}
+
+/** Makes the page believe its tab is hidden (or visible again), as switching tabs does. */
+export async function setHidden(room: RoomPage, hidden: boolean) {
+  await room.page.evaluate((h) => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
+    Object.defineProperty(document, "visibilityState", {
+      configurable: true,
+      get: () => (h ? "hidden" : "visible"),
+    });
+    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+  }, hidden);
 }

@@ -15,6 +15,9 @@ usage: loadgen [--server-bin PATH | --target URL...] [options]
   --rooms R           rooms, clients spread evenly (default 10)
   --rate M            messages per second offered, over all rooms (default 100; 0 = idle)
   --duration S        seconds of sending (default 10)
+  --mix P/R/E/D       percent of new messages, reactions, edits and deletions among the
+                      changes sent (default 100/0/0/0; e.g. 80/10/5/5); each is one change
+                      of the room's feed, delivered to every listener
   --history N         instead: time room page loads with 10 and with N messages
   --abuse N           instead: N slow heads, N slow bodies, N stalled live streams and 50
                       passphrase logins against a --server-bin started under ulimit -n 1024,
@@ -34,6 +37,62 @@ pub struct Args {
     pub duration: Duration,
     pub history: Option<usize>,
     pub abuse: Option<usize>,
+    pub mix: Mix,
+}
+
+/// Shares of each kind of change, in percent (they add up to 100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mix {
+    pub posts: u8,
+    pub reactions: u8,
+    pub edits: u8,
+    pub deletes: u8,
+}
+
+impl Default for Mix {
+    fn default() -> Self {
+        Self {
+            posts: 100,
+            reactions: 0,
+            edits: 0,
+            deletes: 0,
+        }
+    }
+}
+
+impl Mix {
+    /// Parses `P/R/E/D`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let parts: Vec<u8> = raw
+            .split('/')
+            .map(|p| p.trim().parse::<u8>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("--mix: not four percentages: {raw}"))?;
+        let [posts, reactions, edits, deletes] = parts[..] else {
+            return Err(format!("--mix: not four percentages: {raw}"));
+        };
+        if parts.iter().map(|p| u32::from(*p)).sum::<u32>() != 100 || posts == 0 {
+            return Err(format!(
+                "--mix: shares must add up to 100 with some posts: {raw}"
+            ));
+        }
+        Ok(Self {
+            posts,
+            reactions,
+            edits,
+            deletes,
+        })
+    }
+}
+
+impl std::fmt::Display for Mix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.posts, self.reactions, self.edits, self.deletes
+        )
+    }
 }
 
 impl Args {
@@ -51,6 +110,7 @@ impl Args {
             duration: Duration::from_secs(10),
             history: None,
             abuse: None,
+            mix: Mix::default(),
         };
         while let Some(flag) = raw.next() {
             if flag == "--help" || flag == "-h" {
@@ -73,6 +133,7 @@ impl Args {
                 "--duration" => args.duration = Duration::from_secs(number(&value)?),
                 "--history" => args.history = Some(number(&value)? as usize),
                 "--abuse" => args.abuse = Some(number(&value)? as usize),
+                "--mix" => args.mix = Mix::parse(&value)?,
                 other => return Err(format!("unknown option {other}")),
             }
         }
@@ -88,5 +149,23 @@ impl Args {
             return Err("need at least one client per room".into());
         }
         Ok(args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mix_is_four_shares_of_one_hundred() {
+        let mix = Mix::parse("80/10/5/5").unwrap();
+        assert_eq!(
+            (mix.posts, mix.reactions, mix.edits, mix.deletes),
+            (80, 10, 5, 5)
+        );
+        assert_eq!(mix.to_string(), "80/10/5/5");
+        for bad in ["80/10/5", "80/10/5/6", "0/50/50/0", "a/b/c/d", "300/0/0/0"] {
+            assert!(Mix::parse(bad).is_err(), "{bad}");
+        }
     }
 }

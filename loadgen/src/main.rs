@@ -152,12 +152,13 @@ async fn run(args: Args) -> Result<Report, String> {
     let rss_connected = server::total_rss_kib(&pids);
 
     eprintln!(
-        "sending {} msgs/s for {} s…",
+        "sending {} changes/s for {} s (new/reactions/edits/deletions: {})…",
         args.rate,
-        args.duration.as_secs()
+        args.duration.as_secs(),
+        args.mix
     );
     let started = Instant::now();
-    let sent = setup::send_at_rate(&world, args.rate, args.duration, &tally).await;
+    let sent = setup::send_at_rate(&world, args.rate, args.duration, args.mix, &tally).await;
     let send_elapsed = started.elapsed();
     // Wait for the last deliveries.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -170,6 +171,7 @@ async fn run(args: Args) -> Result<Report, String> {
         clients: args.clients,
         rooms: args.rooms,
         instances: targets.len(),
+        mix: args.mix,
         sent: &sent,
         world: &world,
         tally: &tally,

@@ -1,5 +1,6 @@
 //! Counting deliveries and printing the result table.
 
+use crate::args::Mix;
 use crate::setup::{Sent, World};
 use std::collections::HashMap;
 use std::fmt;
@@ -7,30 +8,33 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// One message received by one client.
+/// One change received by one client.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery {
-    /// Message id.
-    pub id: i64,
-    /// Send-to-receive time in microseconds.
-    pub latency_us: u32,
-    /// Seen at or below an id this client already had.
+    /// The change's position in the room's feed.
+    pub seq: i64,
+    /// When it arrived, in ns since the Unix epoch.
+    pub received_nanos: u64,
+    /// Seen at or below a position this client already had.
     pub duplicate: bool,
 }
+
+/// One client's deliveries.
+type Log = Arc<Mutex<Vec<Delivery>>>;
 
 /// Shared counters; each client writes to its own log (no contention).
 #[derive(Default)]
 pub struct Tally {
-    logs: Mutex<Vec<Arc<Mutex<Vec<Delivery>>>>>,
+    logs: Mutex<Vec<(usize, Log)>>,
     errors: AtomicU64,
 }
 
 impl Tally {
-    /// A new per-client log.
-    pub fn new_log(&self) -> Arc<Mutex<Vec<Delivery>>> {
+    /// A new log for a client of room `room`.
+    pub fn new_log(&self, room: usize) -> Log {
         let log = Arc::new(Mutex::new(Vec::new()));
         if let Ok(mut logs) = self.logs.lock() {
-            logs.push(Arc::clone(&log));
+            logs.push((room, Arc::clone(&log)));
         }
         log
     }
@@ -46,6 +50,7 @@ pub struct Inputs<'a> {
     pub clients: usize,
     pub rooms: usize,
     pub instances: usize,
+    pub mix: Mix,
     pub sent: &'a [Sent],
     pub world: &'a World,
     pub tally: &'a Tally,
@@ -61,6 +66,7 @@ pub struct Report {
     rooms: usize,
     instances: usize,
     offered_per_s: f64,
+    mix: Mix,
     delivered_per_s: f64,
     deliveries: u64,
     expected: u64,
@@ -79,7 +85,12 @@ pub struct Report {
 impl Report {
     /// Merges the client logs and computes the table.
     pub fn build(input: Inputs<'_>) -> Self {
-        let mut received: HashMap<i64, u64> = HashMap::new();
+        let sent_at: HashMap<(usize, i64), u64> = input
+            .sent
+            .iter()
+            .map(|s| ((s.room, s.seq), s.sent_nanos))
+            .collect();
+        let mut received: HashMap<(usize, i64), u64> = HashMap::new();
         let mut latencies = Vec::new();
         let mut duplicated = 0;
         let logs = input
@@ -88,15 +99,20 @@ impl Report {
             .lock()
             .map(|l| l.clone())
             .unwrap_or_default();
-        for log in logs {
+        for (room, log) in logs {
             if let Ok(log) = log.lock() {
                 for d in log.iter() {
                     if d.duplicate {
                         duplicated += 1;
                         continue;
                     }
-                    *received.entry(d.id).or_default() += 1;
-                    latencies.push(d.latency_us);
+                    // Changes whose acknowledgement never came back have no send time.
+                    let Some(sent) = sent_at.get(&(room, d.seq)) else {
+                        continue;
+                    };
+                    *received.entry((room, d.seq)).or_default() += 1;
+                    let latency_us = d.received_nanos.saturating_sub(*sent) / 1000;
+                    latencies.push(u32::try_from(latency_us).unwrap_or(u32::MAX));
                 }
             }
         }
@@ -105,7 +121,7 @@ impl Report {
         for s in input.sent {
             let want = input.world.per_room[s.room] as u64;
             expected += want;
-            lost += want.saturating_sub(received.get(&s.id).copied().unwrap_or(0));
+            lost += want.saturating_sub(received.get(&(s.room, s.seq)).copied().unwrap_or(0));
         }
         latencies.sort_unstable();
         let pct = |p: f64| -> f64 {
@@ -122,6 +138,7 @@ impl Report {
             rooms: input.rooms,
             instances: input.instances,
             offered_per_s: input.sent.len() as f64 / secs,
+            mix: input.mix,
             delivered_per_s: deliveries as f64 / secs,
             deliveries,
             expected,
@@ -142,18 +159,19 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "| instances | connections | rooms | msgs/s offered | msgs/s acked→delivered (deliveries/s) | p50 ms | p95 ms | p99 ms | max ms | server RSS KiB (connected / end) | RSS/conn KiB | errors | lost | duplicated |")?;
+        writeln!(f, "| instances | connections | rooms | changes/s offered (mix) | acked→delivered (deliveries/s) | p50 ms | p95 ms | p99 ms | max ms | server RSS KiB (connected / end) | RSS/conn KiB | errors | lost | duplicated |")?;
         writeln!(
             f,
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         )?;
         write!(
             f,
-            "| {} | {} | {} | {:.0} | {:.0} ({} of {} deliveries) | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.2} | {} | {} | {} |",
+            "| {} | {} | {} | {:.0} ({}) | {:.0} ({} of {} deliveries) | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.2} | {} | {} | {} |",
             self.instances,
             self.clients,
             self.rooms,
             self.offered_per_s,
+            self.mix,
             self.delivered_per_s,
             self.deliveries,
             self.expected,

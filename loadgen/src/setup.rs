@@ -1,8 +1,11 @@
 //! Rooms, sessions and the sending side.
 
+use crate::args::Mix;
 use crate::report::Tally;
+use domain::reactions::COMMON;
 use domain::HashKey;
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
 
@@ -29,13 +32,50 @@ pub struct World {
     http: reqwest::Client,
 }
 
-/// A message the server acknowledged.
+/// A change the server acknowledged: the room's feed position it took and when it was sent.
 #[derive(Debug, Clone, Copy)]
 pub struct Sent {
     /// Its room.
     pub room: usize,
-    /// Its id.
-    pub id: i64,
+    /// Its position in the room's change feed (the live stream's event id).
+    pub seq: i64,
+    /// When the request left, in ns since the Unix epoch.
+    pub sent_nanos: u64,
+}
+
+/// Nanoseconds since the Unix epoch.
+pub fn now_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// One kind of change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Post,
+    React,
+    Edit,
+    Delete,
+}
+
+impl Op {
+    /// The kind of change number `tick` under `mix`: a fixed permutation of each hundred ticks,
+    /// so the kinds interleave instead of coming in runs.
+    fn pick(mix: Mix, tick: u64) -> Self {
+        let slot = u8::try_from(tick * 37 % 100).unwrap_or(0);
+        let (p, r, e) = (
+            mix.posts,
+            mix.posts + mix.reactions,
+            mix.posts + mix.reactions + mix.edits,
+        );
+        match slot {
+            s if s < p => Op::Post,
+            s if s < r => Op::React,
+            s if s < e => Op::Edit,
+            _ => Op::Delete,
+        }
+    }
 }
 
 /// POSTs a form as the hydrated app does; non-2xx is an error.
@@ -140,12 +180,18 @@ impl World {
     }
 }
 
-/// Sends `rate` messages per second for `duration`, round-robin over the rooms; each message
-/// carries its send time. Returns the acknowledged messages.
+/// The sender's messages of each room that are still there, oldest first: what edits,
+/// reactions (the newest) and deletions (the oldest) act on.
+type Alive = Arc<Vec<Mutex<VecDeque<i64>>>>;
+
+/// Sends `rate` changes per second for `duration`, round-robin over the rooms, of the kinds
+/// `mix` asks for (a change that needs a message falls back to a new one while the room has too
+/// few). Returns the acknowledged changes.
 pub async fn send_at_rate(
     world: &World,
     rate: u64,
     duration: Duration,
+    mix: Mix,
     tally: &Arc<Tally>,
 ) -> Vec<Sent> {
     if rate == 0 {
@@ -153,45 +199,28 @@ pub async fn send_at_rate(
         return Vec::new();
     }
     let total = rate * duration.as_secs();
+    let alive: Alive = Arc::new(
+        world
+            .senders
+            .iter()
+            .map(|_| Mutex::new(VecDeque::new()))
+            .collect(),
+    );
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut running = JoinSet::new();
     let mut acknowledged = Vec::with_capacity(total as usize);
-    for seq in 0..total {
+    for tick in 0..total {
         ticker.tick().await;
-        let sender = &world.senders[seq as usize % world.senders.len()];
-        let (http, url, key, cookie, room) = (
-            world.http.clone(),
-            format!("{}/api/send_message", sender.base),
-            sender.key.clone(),
-            sender.cookie.clone(),
-            sender.room,
-        );
-        let tally = Arc::clone(tally);
+        let sender = world.senders[tick as usize % world.senders.len()].clone();
+        let (http, tally, alive) = (world.http.clone(), Arc::clone(tally), Arc::clone(&alive));
+        let op = Op::pick(mix, tick);
         running.spawn(async move {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let content = format!("lg {nanos} {seq}");
-            let res = http
-                .post(url)
-                .header("accept", "application/json")
-                .header("cookie", cookie)
-                .form(&[("hash_key", key.to_string()), ("content", content)])
-                .send()
-                .await;
-            match res {
-                Ok(res) if res.status().is_success() => match res.json::<serde_json::Value>().await
-                {
-                    Ok(json) => json["id"].as_i64().map(|id| Sent { room, id }),
-                    Err(_) => None,
-                },
-                _ => None,
-            }
-            .or_else(|| {
+            let sent = send_one(&http, &sender, op, tick, &alive).await;
+            if sent.is_none() {
                 tally.error();
-                None
-            })
+            }
+            sent
         });
         // Collect finished sends as we go so the set stays small.
         while let Some(done) = running.try_join_next() {
@@ -202,4 +231,75 @@ pub async fn send_at_rate(
         acknowledged.extend(done.ok().flatten());
     }
     acknowledged
+}
+
+/// Sends one change of kind `op` (or a new message if the room has too few for it).
+async fn send_one(
+    http: &reqwest::Client,
+    sender: &Client,
+    op: Op,
+    tick: u64,
+    alive: &Alive,
+) -> Option<Sent> {
+    let mine = &alive[sender.room];
+    // Deletions take the oldest, edits and reactions the newest: they never meet while the room
+    // has two messages or more.
+    let target = {
+        let mut list = mine.lock().ok()?;
+        match op {
+            Op::Post => None,
+            Op::Delete if list.len() >= 2 => list.pop_front().map(|id| (Op::Delete, id)),
+            Op::React | Op::Edit if list.len() >= 2 => list.back().map(|id| (op, *id)),
+            _ => None,
+        }
+    };
+    let key = sender.key.to_string();
+    let (endpoint, form) = match target {
+        None => (
+            "send_message",
+            vec![("hash_key", key), ("content", format!("lg {tick}"))],
+        ),
+        Some((Op::React, id)) => (
+            "react_to_message",
+            vec![
+                ("hash_key", key),
+                ("message_id", id.to_string()),
+                ("emoji", COMMON[tick as usize % COMMON.len()].to_owned()),
+            ],
+        ),
+        Some((Op::Edit, id)) => (
+            "edit_message",
+            vec![
+                ("hash_key", key),
+                ("message_id", id.to_string()),
+                ("content", format!("lg {tick} edited")),
+            ],
+        ),
+        Some((_, id)) => (
+            "delete_my_message",
+            vec![("hash_key", key), ("message_id", id.to_string())],
+        ),
+    };
+    let sent_nanos = now_nanos();
+    let res = http
+        .post(format!("{}/api/{endpoint}", sender.base))
+        .header("accept", "application/json")
+        .header("cookie", &sender.cookie)
+        .form(&form)
+        .send()
+        .await
+        .ok()?;
+    if !res.status().is_success() {
+        return None;
+    }
+    let json = res.json::<serde_json::Value>().await.ok()?;
+    let seq = json["seq"].as_i64()?;
+    if target.is_none() {
+        mine.lock().ok()?.push_back(json["id"].as_i64()?);
+    }
+    Some(Sent {
+        room: sender.room,
+        seq,
+        sent_nanos,
+    })
 }

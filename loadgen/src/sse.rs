@@ -1,17 +1,16 @@
 //! A lean live client: one raw HTTP/1.1 connection reading the SSE stream (chunked encoding),
-//! recording each message's id and its send-to-receive latency.
+//! recording when each change of the room's feed arrived.
 
 use crate::report::{Delivery, Tally};
-use crate::setup::Client;
+use crate::setup::{now_nanos, Client};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Listens until the connection ends; every message event is recorded in `tally`.
 pub async fn listen(client: Client, tally: Arc<Tally>, connected: Arc<AtomicU64>) {
-    let log = tally.new_log();
+    let log = tally.new_log(client.room);
     if let Err(err) = listen_inner(&client, &log, &connected).await {
         tally.error();
         eprintln!("live client in room {}: {err}", client.room);
@@ -102,38 +101,22 @@ fn record(block: &[u8], last_position: &mut i64, log: &std::sync::Mutex<Vec<Deli
     let Ok(text) = std::str::from_utf8(block) else {
         return;
     };
-    // The event id is the room's change-feed position (it only grows on a stream); the message
-    // id in the data is what the sender was told.
-    let Some(position) = text
+    // The event id is the room's change-feed position: one per change (new message, reaction,
+    // edit, deletion), only growing on a stream. Events without one (room, presence, typing,
+    // keepalives) are not changes.
+    let Some(seq) = text
         .lines()
         .find_map(|l| l.strip_prefix("id: "))
         .and_then(|v| v.parse::<i64>().ok())
     else {
-        return; // room, presence, typing, keepalive
-    };
-    let Some(id) = text
-        .find("\"id\":")
-        .map(|at| &text[at + 5..])
-        .and_then(|rest| rest.split([',', '}']).next())
-        .and_then(|n| n.parse::<i64>().ok())
-    else {
         return;
     };
-    let sent_nanos = text
-        .find("\"content\":\"lg ")
-        .map(|at| &text[at + 14..])
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse::<u128>().ok());
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let latency_us = sent_nanos.map_or(u32::MAX, |t| (now.saturating_sub(t) / 1000) as u32);
-    let duplicate = position <= *last_position;
-    *last_position = (*last_position).max(position);
+    let duplicate = seq <= *last_position;
+    *last_position = (*last_position).max(seq);
     if let Ok(mut log) = log.lock() {
         log.push(Delivery {
-            id,
-            latency_us,
+            seq,
+            received_nanos: now_nanos(),
             duplicate,
         });
     }

@@ -1,6 +1,7 @@
 //! Schema history for Chat, Message, Session, Membership (which session opened which chat),
-//! UsernameClaim (who owns a name), UsernameKey (the keys that make two names the same), and
-//! room moderation (roles, bans, retired links, the moderation log).
+//! UsernameClaim (who owns a name), UsernameKey (the keys that make two names the same),
+//! room moderation (roles, bans, retired links, the moderation log), and the edits, replies and
+//! reactions of messages.
 //! Never imports the backend's entities, so the history stays fixed when the entities change.
 
 pub use sea_orm_migration::prelude::*;
@@ -16,6 +17,7 @@ mod m20261125_000008_create_username_key_table;
 mod m20261129_000009_room_moderation;
 mod m20261129_000010_message_edits;
 mod m20261130_000011_message_replies;
+mod m20261201_000012_message_reactions;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
 /// directory, created on first use.
@@ -39,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_room_moderation::Migration),
             Box::new(m20261129_000010_message_edits::Migration),
             Box::new(m20261130_000011_message_replies::Migration),
+            Box::new(m20261201_000012_message_reactions::Migration),
         ]
     }
 }

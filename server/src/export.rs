@@ -190,6 +190,7 @@ mod tests {
             deleted: None,
             edited_at: None,
             reply_to: None,
+            reactions: Default::default(),
         };
         assert_eq!(
             markdown_line(&message),

@@ -1,7 +1,7 @@
 //! Server functions: the only way the pages change or read data. Each works from the hydrated
 //! app and from a plain HTML form post (JavaScript off). Each parses its inputs, then hands the
 //! work to the `backend` crate. The room owners' and moderators' actions are in [`moderation`].
-//! Editing and deleting one's own messages are here: they are everyone's.
+//! Editing and deleting one's own messages, and reactions, are here: they are everyone's.
 
 pub mod moderation;
 
@@ -32,6 +32,8 @@ use backend::{
 };
 #[cfg(feature = "ssr")]
 use domain::moderation::{Deletion, Role, SlowMode};
+#[cfg(feature = "ssr")]
+use domain::reactions::Emoji;
 #[cfg(feature = "ssr")]
 use domain::{HashKey, LocalPath, MessageText, Passphrase, RoomName, Username};
 
@@ -196,10 +198,14 @@ pub async fn edit_message(
         .ok_or_else(|| AppError::Forbidden("You can edit only your own messages.".into()))
 }
 
-/// Takes back one of the session's own messages: a "message deleted" placeholder stays.
-/// Someone else's message is refused (403); moderators use `mod/delete_message`.
+/// Takes back one of the session's own messages: a "message deleted" placeholder stays; returns
+/// it as it is now. Someone else's message is refused (403); moderators use
+/// `mod/delete_message`.
 #[server(endpoint = "delete_my_message")]
-pub async fn delete_my_message(hash_key: String, message_id: MessageId) -> Result<(), AppError> {
+pub async fn delete_my_message(
+    hash_key: String,
+    message_id: MessageId,
+) -> Result<ChatMessage, AppError> {
     let services = services()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     rate_limit(&services, Action::Send, Some(session.id))?;
@@ -212,12 +218,25 @@ pub async fn delete_my_message(hash_key: String, message_id: MessageId) -> Resul
             Some(&session.name),
         )
         .await?;
-    match deleted {
-        Some(_) => Ok(()),
-        None => Err(AppError::Forbidden(
-            "You can delete only your own messages.".into(),
-        )),
-    }
+    deleted.ok_or_else(|| AppError::Forbidden("You can delete only your own messages.".into()))
+}
+
+/// Adds the session's reaction `emoji` to message `message_id` of the room, or takes it back if
+/// they had reacted with it; returns the message as it is now.
+#[server(endpoint = "react_to_message")]
+pub async fn react_to_message(
+    hash_key: String,
+    message_id: MessageId,
+    emoji: String,
+) -> Result<ChatMessage, AppError> {
+    let emoji = Emoji::parse(&emoji)?;
+    let services = services()?;
+    let (entry, session) = enter_room(&services, &hash_key).await?;
+    rate_limit(&services, Action::Send, Some(session.id))?;
+    Ok(services
+        .writer
+        .react(entry.room.id, message_id, &session.name, &emoji)
+        .await?)
 }
 
 /// Up to [`HISTORY_PAGE`] messages older than `before`, oldest first (scrolling back).

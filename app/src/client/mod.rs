@@ -1,5 +1,7 @@
-//! Browser-side helpers that are not components: the live connection and page visibility.
+//! Browser-side helpers that are not components: the live connection, page visibility and
+//! mention notifications.
 //! They compile on the server too but only run in effects, i.e. in the browser.
 
 pub mod flash;
 pub mod live;
+pub mod notify;

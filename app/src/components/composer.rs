@@ -1,25 +1,153 @@
-//! The box to write and send a message; Enter sends, Shift+Enter adds a line.
+//! The box to write and send a message; Enter sends, Shift+Enter adds a line. Typing `@` offers
+//! the room's names (arrow keys choose, Enter or Tab takes one, Esc closes).
 
 use crate::api::{typing, SendMessage};
 use crate::components::form_error::{error_text, FormError};
+use domain::mentions;
 use domain::model::Quote;
 use domain::{HashKey, MessageText};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// The id of the list of names `@` offers.
+const MENTION_LIST_ID: &str = "mention-list";
+
+fn mention_option_id(index: usize) -> String {
+    format!("mention-option-{index}")
+}
+
+/// The names offered for the `@name` being typed; a mouse press takes one (before the box
+/// loses focus).
+#[component]
+fn MentionList(
+    menu: RwSignal<Option<MentionMenu>>,
+    pick: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        menu.get().map(|open| {
+            let options = open
+                .names
+                .into_iter()
+                .enumerate()
+                .map(|(index, name)| {
+                    let chosen = name.clone();
+                    view! {
+                        <li
+                            role="option"
+                            id=mention_option_id(index)
+                            aria-selected=(index == open.active).to_string()
+                            on:mousedown=move |ev| {
+                                ev.prevent_default();
+                                pick(chosen.clone());
+                            }
+                        >
+                            "@"
+                            {name}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <ul class="mention-list" id=MENTION_LIST_ID role="listbox" aria-label="People to mention">
+                    {options}
+                </ul>
+            }
+        })
+    }
+}
+
 /// How often typing is announced while someone keeps typing.
 const TYPING_EVERY_MS: f64 = 2000.0;
 
+/// The byte offset in `text` of UTF-16 offset `units` (what the DOM counts in).
+fn byte_at_utf16(text: &str, units: u32) -> usize {
+    let mut seen = 0;
+    for (at, c) in text.char_indices() {
+        if seen >= units as usize {
+            return at;
+        }
+        seen += c.len_utf16();
+    }
+    text.len()
+}
+
+/// The UTF-16 length of `text`.
+fn utf16_len(text: &str) -> u32 {
+    u32::try_from(text.encode_utf16().count()).unwrap_or(u32::MAX)
+}
+
+/// The `@name` being typed: where its `@` is, where the caret is, and the names offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MentionMenu {
+    at: usize,
+    caret: usize,
+    names: Vec<String>,
+    active: usize,
+}
+
 /// The send form for the room behind `hash_key`; with `replying` set, the message answers that
-/// one (its quote shows above the box, with a way to cancel).
+/// one (its quote shows above the box, with a way to cancel). `names` are the people `@` offers,
+/// online first.
 #[component]
 pub fn Composer(
     hash_key: HashKey,
     send: ServerAction<SendMessage>,
     replying: RwSignal<Option<Quote>>,
+    me: String,
+    #[prop(into)] names: Signal<Vec<String>>,
 ) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     let text = NodeRef::<leptos::html::Textarea>::new();
+    let menu = RwSignal::new(None::<MentionMenu>);
+    let me = StoredValue::new(me);
+
+    // After each keystroke or caret move: is an `@name` being typed, and who fits?
+    let refresh_menu = move || {
+        let Some(el) = text.get_untracked() else {
+            return;
+        };
+        let value = el.value();
+        let caret = byte_at_utf16(&value, el.selection_start().ok().flatten().unwrap_or(0));
+        let found = mentions::typed_at(&value, caret).and_then(|(at, query)| {
+            let offered: Vec<String> = names.with_untracked(|all| {
+                let all: Vec<&str> = all.iter().map(String::as_str).collect();
+                me.with_value(|me| mentions::suggest(&all, query, me))
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            });
+            (!offered.is_empty()).then_some(MentionMenu {
+                at,
+                caret,
+                names: offered,
+                active: 0,
+            })
+        });
+        // Keep the highlighted name when the list did not change.
+        menu.update(|old| {
+            let active = match (old.as_ref(), found.as_ref()) {
+                (Some(old), Some(new)) if old.names == new.names => old.active,
+                _ => 0,
+            };
+            *old = found.map(|m| MentionMenu { active, ..m });
+        });
+    };
+    // Puts `@name ` in place of what was typed after the `@`.
+    let pick = move |name: String| {
+        let (Some(el), Some(open)) = (text.get_untracked(), menu.get_untracked()) else {
+            return;
+        };
+        let value = el.value();
+        let (Some(before), Some(after)) = (value.get(..open.at), value.get(open.caret..)) else {
+            return;
+        };
+        let inserted = format!("@{name} ");
+        let caret = utf16_len(before) + utf16_len(&inserted);
+        el.set_value(&format!("{before}{inserted}{after}"));
+        let _ = el.set_selection_range(caret, caret);
+        let _ = el.focus();
+        menu.set(None);
+    };
 
     // Clear the box (and the reply) once the server has stored the message.
     Effect::new(move |_| {
@@ -67,6 +195,7 @@ pub fn Composer(
     let on_input = {
         let hash_key = hash_key.clone();
         move |_| {
+            refresh_menu();
             let now = js_sys::Date::now();
             if now - last_typing.get_value() < TYPING_EVERY_MS {
                 return;
@@ -87,6 +216,35 @@ pub fn Composer(
     });
 
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if let Some(open) = menu.get_untracked() {
+            let count = open.names.len();
+            let step = |by: usize| {
+                menu.update(|m| {
+                    if let Some(m) = m {
+                        m.active = (m.active + by) % count;
+                    }
+                })
+            };
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    return step(1);
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    return step(count - 1);
+                }
+                "Enter" | "Tab" if !ev.is_composing() => {
+                    ev.prevent_default();
+                    return pick(open.names[open.active].clone());
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    return menu.set(None);
+                }
+                _ => {}
+            }
+        }
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             if let Some(form) = form.get() {
@@ -101,20 +259,43 @@ pub fn Composer(
             {reply_preview}
             <input type="hidden" name="hash_key" value=hash_key.to_string()/>
             <input type="hidden" name="reply_to" value=reply_to/>
+            <MentionList menu pick/>
             <textarea
                 node_ref=text
                 name="content"
                 rows="2"
                 required
                 maxlength=MessageText::MAX_CHARS
-                placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
+                placeholder="Write a message… (Enter sends, Shift+Enter for a new line, @ names someone)"
                 aria-label="Message"
+                aria-autocomplete="list"
+                aria-controls=move || menu.with(Option::is_some).then_some(MENTION_LIST_ID)
+                aria-activedescendant=move || {
+                    menu.with(|m| m.as_ref().map(|m| mention_option_id(m.active)))
+                }
                 on:keydown=on_keydown
                 on:input=on_input
+                on:click=move |_| refresh_menu()
+                on:blur=move |_| menu.set(None)
             ></textarea>
             <button type="submit">"Send"</button>
             <FormError error=Signal::derive(move || send.value().with(error_text))/>
         </ActionForm>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dom_offsets_count_utf16_units() {
+        let text = "a😀b@é";
+        assert_eq!(byte_at_utf16(text, 0), 0);
+        assert_eq!(byte_at_utf16(text, 1), 1);
+        assert_eq!(byte_at_utf16(text, 3), 5, "the emoji is two units");
+        assert_eq!(byte_at_utf16(text, 99), text.len());
+        assert_eq!(utf16_len(text), 6);
+    }
 }

@@ -3,7 +3,9 @@
 use crate::components::avatar::UserBadge;
 use crate::components::moderation::{DeleteMessageButton, ModActions, PersonActions, RoleBadge};
 use crate::components::own_message::{OwnActions, OwnMessageActions};
+use crate::components::reactions::{ReactActions, ReactButton, ReactionCounts, ReactionPicker};
 use crate::rich_text::{segments, Segment};
+use domain::mentions;
 use domain::model::{ChatMessage, Quote};
 use domain::moderation::{Role, RoomState};
 use domain::{HashKey, MessageId};
@@ -24,12 +26,28 @@ fn display_time(message: &ChatMessage, local: bool) -> String {
     message.short_time().to_owned()
 }
 
-/// The message text as nodes: text, safe links and inline code, never parsed as HTML.
-fn rich_content(text: &str) -> Vec<AnyView> {
+/// Plain text with the mentions of `me` marked.
+fn text_with_mentions(text: &str, me: &str) -> AnyView {
+    let mut parts = Vec::new();
+    let mut from = 0;
+    for found in mentions::find(text, &[me]) {
+        parts.push(text[from..found.start].to_owned().into_any());
+        parts.push(
+            view! { <mark class="mention">{text[found.clone()].to_owned()}</mark> }.into_any(),
+        );
+        from = found.end;
+    }
+    parts.push(text[from..].to_owned().into_any());
+    parts.into_any()
+}
+
+/// The message text as nodes: text (with the reader's mentions marked), safe links and inline
+/// code, never parsed as HTML.
+fn rich_content(text: &str, me: &str) -> Vec<AnyView> {
     segments(text)
         .into_iter()
         .map(|segment| match segment {
-            Segment::Text(t) => t.to_owned().into_any(),
+            Segment::Text(t) => text_with_mentions(t, me),
             Segment::Code(c) => view! { <code>{c.to_owned()}</code> }.into_any(),
             Segment::Link(url) => view! {
                 <a href=url.to_owned() target="_blank" rel="noopener noreferrer nofollow">
@@ -75,6 +93,8 @@ pub fn MessageList(
     replying: RwSignal<Option<Quote>>,
     /// Brings a message into view (loading older history if needed).
     jump: Callback<MessageId>,
+    /// Reacting to messages.
+    react: ReactActions,
 ) -> impl IntoView {
     // Switch to local times only after hydration, so the first render matches the server's.
     let local = RwSignal::new(false);
@@ -109,6 +129,7 @@ pub fn MessageList(
                     own
                     replying
                     jump
+                    react
                 />
             </For>
             {move || {
@@ -149,7 +170,9 @@ fn MessageItem(
     own: OwnActions,
     replying: RwSignal<Option<Quote>>,
     jump: Callback<MessageId>,
+    react: ReactActions,
 ) -> impl IntoView {
+    let reaction_key = hash_key.clone();
     let author = message.username.clone();
     let role = {
         let author = author.clone();
@@ -248,13 +271,39 @@ fn MessageItem(
         Some(deletion) => {
             view! { <p class="content placeholder">{deletion.placeholder()}</p> }.into_any()
         }
-        None => view! { <p class="content">{rich_content(&message.content)}</p> }.into_any(),
+        None => view! { <p class="content">{rich_content(&message.content, &me)}</p> }.into_any(),
+    };
+    let mentions_me =
+        !mine && message.deleted.is_none() && mentions::mentions(&message.content, &me);
+    let alive = message.deleted.is_none();
+    let react_button = alive.then(|| view! { <ReactButton message_id=message.id actions=react/> });
+    let counts = (alive && !message.reactions.is_empty()).then(|| {
+        view! {
+            <ReactionCounts
+                hash_key=reaction_key.clone()
+                message_id=message.id
+                reactions=message.reactions.list().to_vec()
+                me=me.clone()
+                actions=react
+            />
+        }
+    });
+    let picker = {
+        let id = message.id;
+        move || {
+            (alive && react.picking.get() == Some(id)).then(|| {
+                view! { <ReactionPicker hash_key=reaction_key.clone() message_id=id actions=react/> }
+            })
+        }
     };
     view! {
         <li
             class="message"
             class:mine=mine
             class:deleted=message.deleted.is_some()
+            class:mentions-me=mentions_me
+            // Focusable by a tap, which shows its actions on touch screens.
+            tabindex="-1"
             data-id=message.id.0
             id=format!("m-{}", message.id.0)
         >
@@ -265,12 +314,12 @@ fn MessageItem(
                     {time}
                 </time>
                 {edited}
-                {reply}
-                {own_controls}
-                {controls}
+                <span class="actions">{reply} {react_button} {own_controls} {controls}</span>
             </span>
             {quote}
             {content}
+            {counts}
+            {picker}
         </li>
     }
     .into_any()

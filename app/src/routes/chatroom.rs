@@ -2,19 +2,24 @@
 
 use crate::api::{load_room, messages_before, SendMessage, HISTORY_PAGE};
 use crate::client::live::{self, Flow, LiveStatus};
+use crate::client::notify;
 use crate::components::{
     account::AccountMenu,
     composer::Composer,
+    form_error::{error_text, FormError},
+    mention_alerts::MentionAlerts,
     message_list::MessageList,
     moderation::{ModActions, RoleBadge, RoomSettings},
     own_message::OwnActions,
     presence::{PresenceList, TypingIndicator},
+    reactions::ReactActions,
     share_link::ShareLink,
 };
 use crate::error::AppError;
 use crate::raw_text::raw_text_content;
 use crate::routes::not_found::NotFound;
 use domain::live::LiveEvent;
+use domain::mentions;
 use domain::model::{ChatMessage, Quote, RoomView};
 use domain::moderation::RoomState;
 use domain::paths::ExportFormat;
@@ -130,6 +135,7 @@ fn Room(room: RoomView) -> impl IntoView {
     let typing = RwSignal::new(Vec::<String>::new());
     let status = RwSignal::new(LiveStatus::Static);
     let unread = RwSignal::new(0usize);
+    let mentioned = RwSignal::new(0usize);
     let unread_from = RwSignal::new(None::<MessageId>);
     let has_older = RwSignal::new(has_older);
     let loading_older = RwSignal::new(false);
@@ -138,8 +144,14 @@ fn Room(room: RoomView) -> impl IntoView {
     let send = ServerAction::<SendMessage>::new();
     let actions = ModActions::new();
     let own = OwnActions::new();
-    // "Reply" without JavaScript is a link to `?reply_to=<id>`: the page opens with it set.
+    // "Reply" and "React" without JavaScript are links to `?reply_to=<id>` and `?react_to=<id>`:
+    // the page opens with them set.
     let query = use_query_map();
+    let react = ReactActions::new(
+        query
+            .with_untracked(|q| q.get("react_to"))
+            .and_then(|raw| raw.parse::<MessageId>().ok()),
+    );
     let replying = RwSignal::new(
         query
             .with_untracked(|q| q.get("reply_to"))
@@ -171,6 +183,27 @@ fn Room(room: RoomView) -> impl IntoView {
             scroll_to_bottom(list_ref);
         }
     });
+    // A reaction shows as soon as the server acknowledged it; the picker then closes.
+    Effect::new(move |_| {
+        if let Some(Ok(message)) = react.react.value().get() {
+            messages.update(|list| {
+                merge(list, [message]);
+            });
+            react.picking.set(None);
+        }
+    });
+    // Whom `@` offers: people online, then recent authors (newest first).
+    let names = Memo::new(move |_| {
+        let mut names = online.get();
+        messages.with(|list| {
+            for m in list.iter().rev().filter(|m| m.deleted.is_none()) {
+                if !names.contains(&m.username) {
+                    names.push(m.username.clone());
+                }
+            }
+        });
+        names
+    });
     let pending = Signal::derive(move || {
         send.input()
             .with(|input| input.as_ref().map(|i| i.content.trim().to_owned()))
@@ -188,6 +221,7 @@ fn Room(room: RoomView) -> impl IntoView {
         typing,
         status,
         unread,
+        mentioned,
         unread_from,
         ended,
         has_older,
@@ -208,9 +242,10 @@ fn Room(room: RoomView) -> impl IntoView {
     };
     let title = move || {
         let name = state.with(|s| s.name.clone());
-        raw_text_content(&match unread.get() {
-            0 => format!("{name} · Chat"),
-            n => format!("({n}) {name}"),
+        raw_text_content(&match (mentioned.get(), unread.get()) {
+            (0, 0) => format!("{name} · Chat"),
+            (0, n) => format!("({n}) {name}"),
+            (m, _) => format!("({m} @) {name}"),
         })
     };
     let settings = {
@@ -242,6 +277,7 @@ fn Room(room: RoomView) -> impl IntoView {
             <p class="whoami">"You are " <strong>{me.clone()}</strong></p>
             <RoleBadge role=my_role/>
             <AccountMenu hash_key=hash_key.clone()/>
+            <MentionAlerts/>
             <p class="status" class:offline=move || status.get() != LiveStatus::Live>
                 {move || match status.get() {
                     LiveStatus::Static => "reload the page for new messages",
@@ -257,7 +293,7 @@ fn Room(room: RoomView) -> impl IntoView {
         <div class="scroller" on:scroll=on_scroll>
             <MessageList
                 messages
-                me
+                me=me.clone()
                 unread_from
                 pending
                 loading_older
@@ -269,10 +305,15 @@ fn Room(room: RoomView) -> impl IntoView {
                 own
                 replying
                 jump
+                react
             />
         </div>
         <TypingIndicator typing/>
-        <Composer hash_key=hash_key.clone() send replying/>
+        // A refused reaction says why (the picker shows it while open).
+        <FormError error=Signal::derive(move || {
+            if react.picking.get().is_some() { None } else { react.react.value().with(error_text) }
+        })/>
+        <Composer hash_key=hash_key.clone() send replying me=me.clone() names/>
         <ShareLink url=share_url/>
         <p class="export hint">
             "Download the history: "
@@ -325,6 +366,8 @@ struct LiveSetup {
     typing: RwSignal<Vec<String>>,
     status: RwSignal<LiveStatus>,
     unread: RwSignal<usize>,
+    /// Messages mentioning the reader that arrived while the tab was hidden.
+    mentioned: RwSignal<usize>,
     unread_from: RwSignal<Option<MessageId>>,
     ended: RwSignal<Option<Ended>>,
     has_older: RwSignal<bool>,
@@ -346,6 +389,7 @@ fn start_live(setup: LiveSetup) {
         typing,
         status,
         unread,
+        mentioned,
         unread_from,
         ended,
         has_older,
@@ -376,6 +420,9 @@ fn start_live(setup: LiveSetup) {
                     last_seq.update_value(|seq| *seq = (*seq).max(message.seq));
                     let (id, mine) = (message.id, message.username == me);
                     let is_deletion = message.deleted.is_some();
+                    let mentions_me = !mine && mentions::mentions(&message.content, &me);
+                    let alert =
+                        mentions_me.then(|| (message.username.clone(), message.content.clone()));
                     // Whoever just sent a message is no longer typing it.
                     let author = message.username.clone();
                     typed_at.update_value(|list| list.retain(|(name, _)| *name != author));
@@ -397,6 +444,11 @@ fn start_live(setup: LiveSetup) {
                         unread.update(|n| *n += 1);
                         if unread_from.get_untracked().is_none() {
                             unread_from.set(Some(id));
+                        }
+                        if let Some((author, text)) = alert {
+                            mentioned.update(|n| *n += 1);
+                            let room = state.with_untracked(|s| s.name.clone());
+                            notify::mentioned(&room, &author, &text);
                         }
                     }
                     if stick || mine {
@@ -465,6 +517,7 @@ fn start_live(setup: LiveSetup) {
                 unread_from.set(None);
             } else {
                 unread.set(0);
+                mentioned.set(0);
             }
         });
         on_cleanup(move || {
@@ -640,6 +693,7 @@ mod tests {
             deleted: None,
             edited_at: None,
             reply_to: None,
+            reactions: Default::default(),
         }
     }
 

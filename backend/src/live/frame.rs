@@ -89,6 +89,7 @@ mod tests {
             deleted: None,
             edited_at: None,
             reply_to: None,
+            reactions: Default::default(),
         }));
         let text = std::str::from_utf8(&frame.bytes).unwrap();
         assert!(

@@ -302,6 +302,7 @@ mod tests {
             deleted: None,
             edited_at: None,
             reply_to: None,
+            reactions: Default::default(),
         }
     }
 

@@ -1,4 +1,5 @@
-//! The single writer of a room's messages: stores queued changes (new messages, edits, deletions) in
+//! The single writer of a room's messages: stores queued changes (new messages, edits, deletions,
+//! reactions) in
 //! batches (one commit for many), then publishes them in change-feed order. Committing before
 //! publishing means every delivered change is durable; one writer means a room never shows
 //! change 6 before change 5.
@@ -23,6 +24,7 @@ use crate::store::rooms::{quote_of, to_dto};
 use chrono::{DateTime, Utc};
 use domain::model::ChatMessage;
 use domain::moderation::{Deletion, SlowMode};
+use domain::reactions::{Emoji, Reactions, TooManyReactions};
 use domain::{ChatId, MessageId, MessageText, Seq};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -62,6 +64,12 @@ enum Change {
         author: String,
         content: String,
     },
+    /// Adds `username`'s reaction `emoji` to message `id`, or takes it back if it is there.
+    React {
+        id: MessageId,
+        username: String,
+        emoji: Emoji,
+    },
 }
 
 /// What a change did.
@@ -77,6 +85,8 @@ enum Outcome {
     NotFound,
     /// The message a post answers is not in its room; nothing was stored.
     BadReply,
+    /// The message has as many different reactions as it may; nothing was stored.
+    TooManyReactions,
 }
 
 struct Job {
@@ -94,6 +104,20 @@ pub enum PostError {
     /// The message it answers is not in this room.
     #[error("You can reply only to a message in this room.")]
     BadReply,
+    /// The database or the writer failed.
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+}
+
+/// Why a reaction was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ReactError {
+    /// No such message in the room, or it was deleted.
+    #[error("You can react only to a message of this room that is still there.")]
+    NoMessage,
+    /// A new emoji beyond the limit of different reactions.
+    #[error(transparent)]
+    TooMany(#[from] TooManyReactions),
     /// The database or the writer failed.
     #[error(transparent)]
     Store(#[from] crate::Error),
@@ -160,11 +184,12 @@ impl MessageWriter {
             Outcome::Changed(mut stored) if stored.len() == 1 => Ok(stored.remove(0)),
             Outcome::TooSoon(secs) => Err(PostError::SlowMode(secs)),
             Outcome::BadReply => Err(PostError::BadReply),
-            Outcome::Changed(_) | Outcome::Unchanged(_) | Outcome::NotFound => {
-                Err(PostError::Store(crate::Error::TaskGone(
-                    "the message writer (unexpected answer)",
-                )))
-            }
+            Outcome::Changed(_)
+            | Outcome::Unchanged(_)
+            | Outcome::NotFound
+            | Outcome::TooManyReactions => Err(PostError::Store(crate::Error::TaskGone(
+                "the message writer (unexpected answer)",
+            ))),
         }
     }
 
@@ -185,7 +210,7 @@ impl MessageWriter {
         Ok(match self.submit(chat_id, change).await? {
             Outcome::Changed(mut messages) => messages.pop(),
             Outcome::Unchanged(message) => Some(message),
-            Outcome::TooSoon(_) | Outcome::NotFound | Outcome::BadReply => None,
+            _ => None,
         })
     }
 
@@ -206,8 +231,29 @@ impl MessageWriter {
         Ok(match self.submit(chat_id, change).await? {
             Outcome::Changed(mut messages) => messages.pop(),
             Outcome::Unchanged(message) => Some(message),
-            Outcome::TooSoon(_) | Outcome::NotFound | Outcome::BadReply => None,
+            _ => None,
         })
+    }
+
+    /// Adds `username`'s reaction `emoji` to message `id` of `chat_id`, or takes it back if they
+    /// had reacted with it; returns the message as it is now.
+    pub async fn react(
+        &self,
+        chat_id: ChatId,
+        id: MessageId,
+        username: &str,
+        emoji: &Emoji,
+    ) -> Result<ChatMessage, ReactError> {
+        let change = Change::React {
+            id,
+            username: username.to_owned(),
+            emoji: emoji.clone(),
+        };
+        match self.submit(chat_id, change).await? {
+            Outcome::Changed(mut messages) if messages.len() == 1 => Ok(messages.remove(0)),
+            Outcome::TooManyReactions => Err(TooManyReactions.into()),
+            _ => Err(ReactError::NoMessage),
+        }
     }
 
     /// Deletes every message `username` wrote in `chat_id`; returns how many were deleted.
@@ -221,9 +267,7 @@ impl MessageWriter {
         };
         Ok(match self.submit(chat_id, change).await? {
             Outcome::Changed(messages) => messages.len(),
-            Outcome::Unchanged(_) | Outcome::TooSoon(_) | Outcome::NotFound | Outcome::BadReply => {
-                0
-            }
+            _ => 0,
         })
     }
 }
@@ -442,6 +486,31 @@ async fn apply(
                 dto(txn, row.update(txn).await?).await?,
             ]))
         }
+        Change::React {
+            id,
+            username,
+            emoji,
+        } => {
+            let Some(row) = message::Entity::find_by_id(id.0)
+                .filter(message::Column::ChatId.eq(chat_id.0))
+                .filter(message::Column::DeletedBy.is_null())
+                .one(txn)
+                .await?
+            else {
+                return Ok(Outcome::NotFound);
+            };
+            let mut reactions = to_dto(row.clone()).reactions;
+            if reactions.toggle(emoji, username).is_err() {
+                return Ok(Outcome::TooManyReactions);
+            }
+            seq.0 += 1;
+            let mut row: message::ActiveModel = row.into();
+            row.reactions = Set(stored_json(&reactions)?);
+            row.seq = Set(seq.0);
+            Ok(Outcome::Changed(vec![
+                dto(txn, row.update(txn).await?).await?,
+            ]))
+        }
         Change::DeleteAllBy { username } => {
             let rows = message::Entity::find()
                 .filter(message::Column::ChatId.eq(chat_id.0))
@@ -469,8 +538,19 @@ async fn delete_row(
     let mut row: message::ActiveModel = row.into();
     row.content = Set(String::new());
     row.deleted_by = Set(Some(by.as_str().to_owned()));
+    row.reactions = Set(None);
     row.seq = Set(seq.0);
     dto(txn, row.update(txn).await?).await
+}
+
+/// How `reactions` are stored (`None`: nobody reacted).
+fn stored_json(reactions: &Reactions) -> Result<Option<String>, DbErr> {
+    if reactions.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(reactions)
+        .map(Some)
+        .map_err(|err| DbErr::Custom(format!("reactions do not serialise: {err}")))
 }
 
 /// The wire form of `row`, with the quote of the message it answers.

@@ -4,6 +4,7 @@ use super::entities::{chat, message, retired_link};
 use crate::random::new_hash_key;
 use domain::model::{ChatMessage, Quote};
 use domain::moderation::{Deletion, Retention, SlowMode};
+use domain::reactions::Reactions;
 use domain::{ChatId, HashKey, MessageId, RoomName, Seq};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -312,6 +313,7 @@ pub(crate) fn quote_of(id: i64, original: Option<&message::Model>) -> Quote {
 
 /// The wire form of a stored message (without its quote: see [`with_quotes`]).
 pub(crate) fn to_dto(row: message::Model) -> ChatMessage {
+    let row_id = row.id;
     ChatMessage {
         id: MessageId(row.id),
         chat_id: ChatId(row.chat_id),
@@ -329,7 +331,18 @@ pub(crate) fn to_dto(row: message::Model) -> ChatMessage {
             .edited_at
             .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         reply_to: None,
+        reactions: stored_reactions(row_id, row.reactions.as_deref()),
     }
+}
+
+/// The reactions stored on message `id` (none if unreadable: logged, the message still shows).
+fn stored_reactions(id: i64, json: Option<&str>) -> Reactions {
+    json.map_or_else(Reactions::default, |json| {
+        serde_json::from_str(json).unwrap_or_else(|err| {
+            tracing::error!(message_id = id, error = %err, "stored reactions are unreadable");
+            Reactions::default()
+        })
+    })
 }
 
 /// Up to `limit` messages with id less than `before`, oldest first (scrolling back in history).

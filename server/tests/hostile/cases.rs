@@ -173,6 +173,14 @@ fn malformed_fields(cases: &mut Vec<Case>) {
         ("messages_before", true, Field::Missing, 400),
         ("messages_before", true, Field::Text("before", "1e99"), 400),
         ("typing", false, Field::Missing, 400),
+        ("react_to_message", true, Field::Missing, 400),
+        (
+            "react_to_message",
+            true,
+            Field::Text("message_id", "1e99"),
+            400,
+        ),
+        ("edit_message", true, Field::Missing, 400),
     ];
     for (i, (endpoint, with_key, field, expected)) in table.into_iter().enumerate() {
         let what = match field {
@@ -197,7 +205,7 @@ fn malformed_fields(cases: &mut Vec<Case>) {
             Ok(Stored::NOTHING)
         }));
     }
-    cases.push(case("fields", 14, "200 KiB body", |fx| async move {
+    cases.push(case("fields", 17, "200 KiB body", |fx| async move {
         let huge = "x".repeat(200 * 1024);
         let res = fx
             .app

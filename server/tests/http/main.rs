@@ -11,6 +11,7 @@ mod moderation;
 mod own_messages;
 mod pages;
 mod rate_limits;
+mod reactions;
 mod replies;
 mod server_fns;
 mod support;

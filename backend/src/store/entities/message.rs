@@ -21,6 +21,9 @@ pub struct Model {
     pub edited_at: Option<DateTimeUtc>,
     /// The message of the same room it answers.
     pub reply_to: Option<i64>,
+    /// Its reactions as JSON (`domain::reactions::Reactions`); `None`: nobody reacted.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub reactions: Option<String>,
 }
 
 /// A message belongs to one chat.
