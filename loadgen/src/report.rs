@@ -11,6 +11,8 @@ use std::time::Duration;
 /// One change received by one client.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery {
+    /// The message as it is after the change.
+    pub id: i64,
     /// The change's position in the room's feed.
     pub seq: i64,
     /// When it arrived, in ns since the Unix epoch.
@@ -69,6 +71,7 @@ pub struct Report {
     mix: Mix,
     delivered_per_s: f64,
     deliveries: u64,
+    superseded: u64,
     expected: u64,
     p50: f64,
     p95: f64,
@@ -85,14 +88,19 @@ pub struct Report {
 impl Report {
     /// Merges the client logs and computes the table.
     pub fn build(input: Inputs<'_>) -> Self {
-        let sent_at: HashMap<(usize, i64), u64> = input
-            .sent
-            .iter()
-            .map(|s| ((s.room, s.seq), s.sent_nanos))
-            .collect();
-        let mut received: HashMap<(usize, i64), u64> = HashMap::new();
+        // Each room's acknowledged changes by message, in feed order: (seq, sent at).
+        let mut changes: HashMap<(usize, i64), Vec<(i64, u64)>> = HashMap::new();
+        for s in input.sent {
+            changes
+                .entry((s.room, s.id))
+                .or_default()
+                .push((s.seq, s.sent_nanos));
+        }
+        for list in changes.values_mut() {
+            list.sort_unstable();
+        }
         let mut latencies = Vec::new();
-        let mut duplicated = 0;
+        let (mut duplicated, mut superseded) = (0, 0);
         let logs = input
             .tally
             .logs
@@ -100,29 +108,35 @@ impl Report {
             .map(|l| l.clone())
             .unwrap_or_default();
         for (room, log) in logs {
-            if let Ok(log) = log.lock() {
-                for d in log.iter() {
-                    if d.duplicate {
-                        duplicated += 1;
-                        continue;
-                    }
-                    // Changes whose acknowledgement never came back have no send time.
-                    let Some(sent) = sent_at.get(&(room, d.seq)) else {
-                        continue;
-                    };
-                    *received.entry((room, d.seq)).or_default() += 1;
+            let Ok(log) = log.lock() else { continue };
+            // A version of a message carries every earlier change of it: one that arrives at
+            // seq 12 delivers the edit at seq 10 too if that was never sent on its own (several
+            // instances read a changed row as it is when they read it).
+            let mut seen: HashMap<i64, i64> = HashMap::new();
+            for d in log.iter() {
+                if d.duplicate {
+                    duplicated += 1;
+                    continue;
+                }
+                // Changes whose acknowledgement never came back are not counted.
+                let Some(list) = changes.get(&(room, d.id)) else {
+                    continue;
+                };
+                let after = seen.get(&d.id).copied().unwrap_or(0);
+                for (seq, sent) in list.iter().filter(|(seq, _)| *seq > after && *seq <= d.seq) {
+                    superseded += u64::from(*seq != d.seq);
                     let latency_us = d.received_nanos.saturating_sub(*sent) / 1000;
                     latencies.push(u32::try_from(latency_us).unwrap_or(u32::MAX));
                 }
+                seen.insert(d.id, after.max(d.seq));
             }
         }
-        let mut expected = 0;
-        let mut lost = 0;
-        for s in input.sent {
-            let want = input.world.per_room[s.room] as u64;
-            expected += want;
-            lost += want.saturating_sub(received.get(&(s.room, s.seq)).copied().unwrap_or(0));
-        }
+        let expected: u64 = input
+            .sent
+            .iter()
+            .map(|s| input.world.per_room[s.room] as u64)
+            .sum();
+        let lost = expected.saturating_sub(latencies.len() as u64);
         latencies.sort_unstable();
         let pct = |p: f64| -> f64 {
             if latencies.is_empty() {
@@ -141,6 +155,7 @@ impl Report {
             mix: input.mix,
             delivered_per_s: deliveries as f64 / secs,
             deliveries,
+            superseded,
             expected,
             p50: pct(0.50),
             p95: pct(0.95),
@@ -166,7 +181,7 @@ impl fmt::Display for Report {
         )?;
         write!(
             f,
-            "| {} | {} | {} | {:.0} ({}) | {:.0} ({} of {} deliveries) | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.2} | {} | {} | {} |",
+            "| {} | {} | {} | {:.0} ({}) | {:.0} ({} of {} deliveries{}) | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.2} | {} | {} | {} |",
             self.instances,
             self.clients,
             self.rooms,
@@ -175,6 +190,10 @@ impl fmt::Display for Report {
             self.delivered_per_s,
             self.deliveries,
             self.expected,
+            match self.superseded {
+                0 => String::new(),
+                n => format!(", {n} by a newer version"),
+            },
             self.p50,
             self.p95,
             self.p99,

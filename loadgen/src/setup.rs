@@ -37,6 +37,8 @@ pub struct World {
 pub struct Sent {
     /// Its room.
     pub room: usize,
+    /// The message it created or changed.
+    pub id: i64,
     /// Its position in the room's change feed (the live stream's event id).
     pub seq: i64,
     /// When the request left, in ns since the Unix epoch.
@@ -293,12 +295,13 @@ async fn send_one(
         return None;
     }
     let json = res.json::<serde_json::Value>().await.ok()?;
-    let seq = json["seq"].as_i64()?;
+    let (id, seq) = (json["id"].as_i64()?, json["seq"].as_i64()?);
     if target.is_none() {
-        mine.lock().ok()?.push_back(json["id"].as_i64()?);
+        mine.lock().ok()?.push_back(id);
     }
     Some(Sent {
         room: sender.room,
+        id,
         seq,
         sent_nanos,
     })

@@ -111,10 +111,19 @@ fn record(block: &[u8], last_position: &mut i64, log: &std::sync::Mutex<Vec<Deli
     else {
         return;
     };
+    let Some(id) = text
+        .find("\"id\":")
+        .map(|at| &text[at + 5..])
+        .and_then(|rest| rest.split([',', '}']).next())
+        .and_then(|n| n.parse::<i64>().ok())
+    else {
+        return;
+    };
     let duplicate = seq <= *last_position;
     *last_position = (*last_position).max(seq);
     if let Ok(mut log) = log.lock() {
         log.push(Delivery {
+            id,
             seq,
             received_nanos: now_nanos(),
             duplicate,

@@ -41,17 +41,7 @@ async fn authors_edit_and_delete_their_own_messages_and_everyone_sees_it_live() 
     let id = app.send(&key, &author, "teh typo").await;
     let mut watching = app.events(&key, &other, None).await;
 
-    let res = app
-        .call(
-            "edit_message",
-            &[
-                ("hash_key", &key),
-                ("message_id", &id.to_string()),
-                ("content", "the typo"),
-            ],
-            Some(&author),
-        )
-        .await;
+    let res = app.edit_message(&key, &author, id, "the typo").await;
     assert_eq!(res.status(), StatusCode::OK);
     let edited: domain::model::ChatMessage = res.json().await.unwrap();
     assert_eq!(edited.content, "the typo");
@@ -65,13 +55,7 @@ async fn authors_edit_and_delete_their_own_messages_and_everyone_sees_it_live() 
     assert_eq!(live["content"], "the typo");
     assert!(live["edited_at"].is_string());
 
-    let res = app
-        .call(
-            "delete_my_message",
-            &[("hash_key", &key), ("message_id", &id.to_string())],
-            Some(&author),
-        )
-        .await;
+    let res = app.delete_my_message(&key, &author, id).await;
     assert_eq!(res.status(), StatusCode::OK);
     let live = watching
         .next_of("message", WAIT)
@@ -88,17 +72,7 @@ async fn authors_edit_and_delete_their_own_messages_and_everyone_sees_it_live() 
         .unwrap();
     assert!(page.contains("message deleted") && !page.contains("the typo"));
     // A deleted message cannot be edited back.
-    let res = app
-        .call(
-            "edit_message",
-            &[
-                ("hash_key", &key),
-                ("message_id", &id.to_string()),
-                ("content", "back"),
-            ],
-            Some(&author),
-        )
-        .await;
+    let res = app.edit_message(&key, &author, id, "back").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
@@ -126,17 +100,7 @@ async fn nobody_edits_or_deletes_someone_elses_message() {
     assert_eq!(app.count("message").await, before);
     // Edited text has a message's limits.
     for text in ["", "   ", &"x".repeat(domain::MessageText::MAX_CHARS + 1)] {
-        let res = app
-            .call(
-                "edit_message",
-                &[
-                    ("hash_key", &key),
-                    ("message_id", &id.to_string()),
-                    ("content", text),
-                ],
-                Some(&author),
-            )
-            .await;
+        let res = app.edit_message(&key, &author, id, text).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     assert_eq!(content_of(&app, id).await, "mine");
@@ -158,28 +122,12 @@ async fn edits_and_deletions_made_while_away_arrive_once_in_order() {
     let edit = |id: i64, text: &'static str| {
         let (app, key, author) = (&app, key.clone(), author.clone());
         async move {
-            let res = app
-                .call(
-                    "edit_message",
-                    &[
-                        ("hash_key", &key),
-                        ("message_id", &id.to_string()),
-                        ("content", text),
-                    ],
-                    Some(&author),
-                )
-                .await;
+            let res = app.edit_message(&key, &author, id, text).await;
             assert_eq!(res.status(), StatusCode::OK);
         }
     };
     edit(first, "one, edited").await;
-    let res = app
-        .call(
-            "delete_my_message",
-            &[("hash_key", &key), ("message_id", &second.to_string())],
-            Some(&author),
-        )
-        .await;
+    let res = app.delete_my_message(&key, &author, second).await;
     assert_eq!(res.status(), StatusCode::OK);
     edit(first, "one, edited twice").await;
     let mut back = app.events(&key, &other, Some(position)).await;

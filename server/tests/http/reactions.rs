@@ -124,6 +124,45 @@ async fn reactions_toggle_and_reach_everyone_live() {
 }
 
 #[tokio::test]
+async fn reacting_works_without_javascript() {
+    let app = spawn_app().await;
+    let key = app.create_room("Plain").await;
+    let me = app.login("plainreact").await;
+    let id = app.send(&key, &me, "react to me").await;
+    let room = format!("/chatrooms/{key}/");
+    // "React" is a link that opens the page with this message's picker.
+    let page = app.get_page(&room, Some(&me)).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("href=\"?react_to={id}\"")),
+        "the React link"
+    );
+    assert!(!page.contains("Pick a reaction"), "no picker until asked");
+    let picking = format!("{room}?react_to={id}");
+    let page = app
+        .get_page(&picking, Some(&me))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Pick a reaction") && page.contains("React with 👍"));
+    // Each choice is a plain form: posting it adds the reaction and goes back to the page.
+    let form = [
+        ("hash_key", key.as_str()),
+        ("message_id", &id.to_string()),
+        ("emoji", "👍"),
+    ];
+    let res = app
+        .post_form("react_to_message", &form, &picking, Some(&me))
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let page = app.get_page(&room, Some(&me)).await.text().await.unwrap();
+    assert!(
+        page.contains("Take back your reaction 👍 (1: plainreact)"),
+        "the count, pressed for its author"
+    );
+}
+
+#[tokio::test]
 async fn bad_reactions_are_refused_and_change_nothing() {
     let app = spawn_app().await;
     let key = app.create_room("Limits").await;
@@ -147,13 +186,7 @@ async fn bad_reactions_are_refused_and_change_nothing() {
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let gone = app.send(&key, &ann, "soon gone").await;
-    let res = app
-        .call(
-            "delete_my_message",
-            &[("hash_key", &key), ("message_id", &gone.to_string())],
-            Some(&ann),
-        )
-        .await;
+    let res = app.delete_my_message(&key, &ann, gone).await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = react(&app, &key, &ann, gone, "👍").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -191,13 +224,7 @@ async fn bad_reactions_are_refused_and_change_nothing() {
     assert_eq!(after.reactions.list()[0].users, ["ann", "bob"]);
 
     // Deleting the message takes its reactions with it.
-    let res = app
-        .call(
-            "delete_my_message",
-            &[("hash_key", &key), ("message_id", &id.to_string())],
-            Some(&ann),
-        )
-        .await;
+    let res = app.delete_my_message(&key, &ann, id).await;
     let deleted: ChatMessage = res.json().await.unwrap();
     assert!(deleted.deleted.is_some() && deleted.reactions.is_empty());
 }
@@ -221,25 +248,9 @@ async fn reactions_edits_and_deletions_made_while_away_arrive_once_in_order() {
     // While bob is away: a reaction, an edit, a deletion, and a reaction taken back.
     reacted(&app, &key, &ann, third, "👀").await;
     reacted(&app, &key, &ann, first, "👍").await;
-    let res = app
-        .call(
-            "edit_message",
-            &[
-                ("hash_key", &key),
-                ("message_id", &second.to_string()),
-                ("content", "two, edited"),
-            ],
-            Some(&ann),
-        )
-        .await;
+    let res = app.edit_message(&key, &ann, second, "two, edited").await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = app
-        .call(
-            "delete_my_message",
-            &[("hash_key", &key), ("message_id", &third.to_string())],
-            Some(&ann),
-        )
-        .await;
+    let res = app.delete_my_message(&key, &ann, third).await;
     assert_eq!(res.status(), StatusCode::OK);
     reacted(&app, &key, &ann, first, "❤️").await;
     reacted(&app, &key, &ann, first, "👍").await;
@@ -289,17 +300,7 @@ async fn edits_and_reactions_on_one_instance_reach_pages_on_the_other_and_resume
     let mut bob_on_b = b.events(&key, &bob, None).await;
 
     // Made on A, seen on B, in order.
-    let res = a
-        .call(
-            "edit_message",
-            &[
-                ("hash_key", &key),
-                ("message_id", &id.to_string()),
-                ("content", "hello from a, edited"),
-            ],
-            Some(&ann),
-        )
-        .await;
+    let res = a.edit_message(&key, &ann, id, "hello from a, edited").await;
     assert_eq!(res.status(), StatusCode::OK);
     reacted(&a, &key, &ann, id, "👋").await;
     let edit = bob_on_b.next_of("message", WAIT).await.expect("the edit");

@@ -59,13 +59,7 @@ async fn a_reply_quotes_its_original_and_only_one_of_the_same_room() {
     assert_eq!(res.json::<ChatMessage>().await.unwrap().reply_to, None);
 
     // The original is taken back: the quote says so, in the API and on the page.
-    let res = app
-        .call(
-            "delete_my_message",
-            &[("hash_key", &key), ("message_id", &question.to_string())],
-            Some(&asker),
-        )
-        .await;
+    let res = app.delete_my_message(&key, &asker, question).await;
     assert_eq!(res.status(), StatusCode::OK);
     let view: domain::model::RoomView = app
         .call("load_room", &[("hash_key", &key)], Some(&helper))

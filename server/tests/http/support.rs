@@ -327,6 +327,21 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
+    /// Edits message `id` of room `key` as the session of `cookie` (the answer is checked by
+    /// the caller).
+    pub async fn edit_message(&self, key: &str, cookie: &str, id: i64, content: &str) -> Response {
+        let id = id.to_string();
+        let form = [("hash_key", key), ("message_id", &id), ("content", content)];
+        self.call("edit_message", &form, Some(cookie)).await
+    }
+
+    /// Deletes the session's own message `id` of room `key`.
+    pub async fn delete_my_message(&self, key: &str, cookie: &str, id: i64) -> Response {
+        let id = id.to_string();
+        let form = [("hash_key", key), ("message_id", id.as_str())];
+        self.call("delete_my_message", &form, Some(cookie)).await
+    }
+
     /// Creates a room through the server function and returns its hash key.
     pub async fn create_room(&self, name: &str) -> String {
         let res = self.call("create_room", &[("name", name)], None).await;
