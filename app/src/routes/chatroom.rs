@@ -240,14 +240,18 @@ fn Room(room: RoomView) -> impl IntoView {
             )
         }
     };
-    let title = move || {
-        let name = state.with(|s| s.name.clone());
-        raw_text_content(&match (mentioned.get(), unread.get()) {
-            (0, 0) => format!("{name} · Chat"),
-            (0, n) => format!("({n}) {name}"),
-            (m, _) => format!("({m} @) {name}"),
-        })
-    };
+    // The title is read by leptos_meta after the page's reactive owner is gone (when the head
+    // is written): it reads a reference-counted signal, kept alive by the closure, which the
+    // browser keeps up to date.
+    let title_text = ArcRwSignal::new(title_of(&state.with_untracked(|s| s.name.clone()), 0, 0));
+    Effect::new({
+        let title_text = title_text.clone();
+        move |_| {
+            let name = state.with(|s| s.name.clone());
+            title_text.set(title_of(&name, mentioned.get(), unread.get()));
+        }
+    });
+    let title = move || raw_text_content(&title_text.get());
     let settings = {
         let hash_key = hash_key.clone();
         move || {
@@ -350,6 +354,16 @@ fn Room(room: RoomView) -> impl IntoView {
             }}
             <div class="room-body" class:gone=move || ended.get().is_some()>{room_view}</div>
         </section>
+    }
+}
+
+/// The page title: the room's name, with the mentions (or else the unread messages) that
+/// arrived while the tab was hidden.
+fn title_of(name: &str, mentioned: usize, unread: usize) -> String {
+    match (mentioned, unread) {
+        (0, 0) => format!("{name} · Chat"),
+        (0, n) => format!("({n}) {name}"),
+        (m, _) => format!("({m} @) {name}"),
     }
 }
 
@@ -695,6 +709,13 @@ mod tests {
             reply_to: None,
             reactions: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_title_shows_mentions_before_unread_messages() {
+        assert_eq!(title_of("Lobby", 0, 0), "Lobby · Chat");
+        assert_eq!(title_of("Lobby", 0, 3), "(3) Lobby");
+        assert_eq!(title_of("Lobby", 1, 3), "(1 @) Lobby");
     }
 
     #[test]

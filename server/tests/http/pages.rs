@@ -1,6 +1,6 @@
 //! Page loads: the login redirect, the room page, 404s.
 
-use crate::support::{location, spawn_app};
+use crate::support::{location, panics_so_far, spawn_app};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -40,13 +40,30 @@ async fn room_page_renders_history_identity_and_share_link() {
     for text in ["first <b>message</b>", "second message"] {
         app.send(&key, &cookie, text).await;
     }
+    let panics = panics_so_far();
     let res = app
         .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
+    // Many at once: whatever finishes after a body was sent (the head's title is read then)
+    // must not panic either.
+    let path = format!("/chatrooms/{key}/");
+    let loads = (0..32).map(|_| async {
+        let res = app.get_page(&path, Some(&cookie)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.text().await.unwrap()
+    });
+    for page in futures_util::future::join_all(loads).await {
+        assert!(page.contains("<title>Book club · Chat</title>"));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(panics_so_far(), panics, "rendering the page panicked");
     assert!(html.contains("Book club"));
     assert!(html.contains("alice"));
+    // The server writes the room's title into the head (a browser without JavaScript, a shared
+    // link's preview and the tab all show it).
+    assert!(html.contains("<title>Book club · Chat</title>"), "{html}");
     // Oldest first, and markup in a message is text, not HTML.
     let first = html
         .find("first &lt;b&gt;message&lt;/b&gt;")

@@ -50,6 +50,23 @@ fn test_settings() -> Settings {
     }
 }
 
+/// How many panics this test process has seen so far (the servers run in it): a page that
+/// answers 200 while a task behind it panicked still counts as broken.
+pub fn panics_so_far() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Once;
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            COUNT.fetch_add(1, Ordering::SeqCst);
+            previous(info);
+        }));
+    });
+    COUNT.load(Ordering::SeqCst)
+}
+
 /// Starts a server with a fresh database and waits until it answers.
 pub async fn spawn_app() -> TestApp {
     spawn(test_settings()).await
