@@ -10,18 +10,49 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+/// How stale a membership's time may get before a page view moves it up again: a reload within
+/// it reads only (no write, no commit to wait for).
+const RECORD_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 /// Notes that `session_id` opened `chat_id` (again) from `address`: its place in "recent
-/// rooms" moves up.
+/// rooms" moves up. A membership noted less than [`RECORD_EVERY`] ago from the same address,
+/// and still the session's most recent, is left as it is.
 pub async fn record(
     db: &impl ConnectionTrait,
     session_id: i32,
     chat_id: ChatId,
     address: &str,
 ) -> Result<(), crate::Error> {
+    let now = chrono::Utc::now();
+    let known: Option<(chrono::DateTime<chrono::Utc>, Option<String>)> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::JoinedAt)
+        .column(membership::Column::Address)
+        .filter(membership::Column::SessionId.eq(session_id))
+        .filter(membership::Column::ChatId.eq(chat_id.0))
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some((joined_at, Some(known_address))) = known {
+        if known_address == address && now - joined_at < RECORD_EVERY {
+            // Still at the top of this session's recent rooms: nothing would change.
+            let latest: Option<chrono::DateTime<chrono::Utc>> = membership::Entity::find()
+                .select_only()
+                .column_as(membership::Column::JoinedAt.max(), "latest")
+                .filter(membership::Column::SessionId.eq(session_id))
+                .into_tuple()
+                .one(db)
+                .await?
+                .flatten();
+            if latest.is_none_or(|latest| latest <= joined_at) {
+                return Ok(());
+            }
+        }
+    }
     let row = membership::ActiveModel {
         session_id: Set(session_id),
         chat_id: Set(chat_id.0),
-        joined_at: Set(chrono::Utc::now()),
+        joined_at: Set(now),
         address: Set(Some(address.to_owned())),
         ..Default::default()
     };

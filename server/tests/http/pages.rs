@@ -2,6 +2,7 @@
 
 use crate::support::{location, panics_so_far, spawn_app};
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 
 #[tokio::test]
 async fn home_page_offers_the_create_form() {
@@ -143,6 +144,31 @@ async fn the_home_page_lists_the_rooms_this_browser_opened() {
     assert!(second_at < first_at, "newest first");
     assert!(html.contains(&format!("/chatrooms/{first}/")));
     assert!(!html.contains("Never opened"));
+    // Opening the first again puts it back on top; reloading the top one writes nothing.
+    for key in [&first, &first] {
+        app.get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
+            .await;
+    }
+    let joined_at = || async {
+        let db = app.db().await;
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT CAST(MAX(joined_at) AS TEXT) AS at FROM membership".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<String>("", "at").unwrap()
+    };
+    let before = joined_at().await;
+    app.get_page(&format!("/chatrooms/{first}/"), Some(&cookie))
+        .await;
+    assert_eq!(joined_at().await, before, "a reload only reads");
+    let html = app.get_page("/", Some(&cookie)).await.text().await.unwrap();
+    let second_at = html.find("Second room").unwrap();
+    let first_at = html.find("First room").unwrap();
+    assert!(first_at < second_at, "reopened first");
 
     // A rename keeps the list.
     let res = app
