@@ -28,7 +28,7 @@ impl ReactActions {
     }
 }
 
-/// The hidden fields naming the message and the emoji of a reaction form.
+/// The hidden fields naming the room and the message of a reaction form.
 fn reaction_fields(hash_key: String, message_id: MessageId) -> impl IntoView {
     view! {
         <input type="hidden" name="hash_key" value=hash_key/>
