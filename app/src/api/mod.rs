@@ -13,7 +13,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::server::request::{
     client_ip, current_token, ensure_browser_id, public_origin, rate_limit, request_traits,
-    services, session_if_any, set_session_cookie,
+    session_if_any, set_session_cookie, Request,
 };
 #[cfg(feature = "ssr")]
 use backend::{
@@ -28,7 +28,6 @@ use backend::{
     },
     rate_limit::Action,
     store::{memberships, rooms},
-    Services,
 };
 #[cfg(feature = "ssr")]
 use domain::moderation::{Deletion, Role, SlowMode};
@@ -48,7 +47,7 @@ pub const HISTORY_PAGE: u64 = 50;
 #[server(endpoint = "create_room")]
 pub async fn create_room(name: String) -> Result<String, AppError> {
     let name = RoomName::parse(&name)?;
-    let services = services()?;
+    let services = Request::current()?;
     let session = session_if_any(&services).await?;
     rate_limit(
         &services,
@@ -84,7 +83,7 @@ pub async fn login(
     let username = Username::parse(&username)?;
     let passphrase = Passphrase::parse_optional(passphrase.as_deref())?;
     let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
-    let services = services()?;
+    let services = Request::current()?;
     let current = session_if_any(&services).await?;
     rate_limit(&services, Action::Login, current.as_ref().map(|s| s.id))?;
     let browser = ensure_browser_id(&services)?;
@@ -92,7 +91,7 @@ pub async fn login(
         username: &username,
         passphrase,
         current: current.as_ref(),
-        client: client_ip(&services)?,
+        client: client_ip(&services),
         browser: Some(&browser),
     };
     let logged_in = log_in(&services.db, &services.limiter, attempt).await?;
@@ -104,8 +103,8 @@ pub async fn login(
 /// Ends the browser's session on the server and forgets its cookie, then goes home.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let services = services()?;
-    if let Some(token) = current_token(&services)? {
+    let services = Request::current()?;
+    if let Some(token) = current_token(&services) {
         services.end_session(&token).await?;
     }
     set_session_cookie(&services, None)?;
@@ -116,12 +115,12 @@ pub async fn logout() -> Result<(), AppError> {
 /// Everything the chatroom page shows on first render.
 #[server(endpoint = "load_room")]
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
-    let services = services()?;
+    let services = Request::current()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     let room = entry.room;
     // Opening the room through its link is what lets this session read it by id later, and
     // keep entering it once it is locked.
-    let address = request_traits(&services)?.address;
+    let address = request_traits(&services).address;
     memberships::record(&services.db, session.id, room.id, &address).await?;
     let me = session.name;
     // The feed position first: whatever changes after it reaches the page by the live stream.
@@ -136,7 +135,7 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
         has_older: messages.len() as u64 == ROOM_PAGE_MESSAGES,
         online,
         chat_id: room.id,
-        share_url: room.hash_key.share_url(&public_origin(&services)?),
+        share_url: room.hash_key.share_url(&public_origin(&services)),
         room: state::of(&services.db, &room).await?,
         me,
         seq,
@@ -152,7 +151,7 @@ pub async fn send_message(
     content: String,
     #[server(default)] reply_to: Option<String>,
 ) -> Result<ChatMessage, AppError> {
-    let services = services()?;
+    let services = Request::current()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     let text = MessageText::parse(&content)?;
     let reply_to = match reply_to.as_deref().map(str::trim) {
@@ -188,7 +187,7 @@ pub async fn edit_message(
     content: String,
 ) -> Result<ChatMessage, AppError> {
     let text = MessageText::parse(&content)?;
-    let services = services()?;
+    let services = Request::current()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     rate_limit(&services, Action::Send, Some(session.id))?;
     services
@@ -206,7 +205,7 @@ pub async fn delete_my_message(
     hash_key: String,
     message_id: MessageId,
 ) -> Result<ChatMessage, AppError> {
-    let services = services()?;
+    let services = Request::current()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     rate_limit(&services, Action::Send, Some(session.id))?;
     let deleted = services
@@ -230,7 +229,7 @@ pub async fn react_to_message(
     emoji: String,
 ) -> Result<ChatMessage, AppError> {
     let emoji = Emoji::parse(&emoji)?;
-    let services = services()?;
+    let services = Request::current()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     rate_limit(&services, Action::Send, Some(session.id))?;
     Ok(services
@@ -245,7 +244,7 @@ pub async fn messages_before(
     hash_key: String,
     before: MessageId,
 ) -> Result<Vec<ChatMessage>, AppError> {
-    let services = services()?;
+    let services = Request::current()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     rate_limit(&services, Action::History, Some(session.id))?;
     Ok(rooms::messages_before(&services.db, entry.room.id, before, HISTORY_PAGE).await?)
@@ -254,7 +253,7 @@ pub async fn messages_before(
 /// Tells the room's other listeners that the session's user is typing.
 #[server(endpoint = "typing")]
 pub async fn typing(hash_key: String) -> Result<(), AppError> {
-    let services = services()?;
+    let services = Request::current()?;
     let (entry, session) = enter_room(&services, &hash_key).await?;
     rate_limit(&services, Action::Typing, Some(session.id))?;
     services.typing(entry.room.id, &session.name);
@@ -266,7 +265,7 @@ pub async fn typing(hash_key: String) -> Result<(), AppError> {
 /// logged in.
 #[cfg(feature = "ssr")]
 pub(crate) async fn enter_room(
-    services: &Services,
+    services: &Request,
     hash_key: &str,
 ) -> Result<(Entry, Session), AppError> {
     let key = HashKey::parse(hash_key).map_err(|_| AppError::NotFound)?;
@@ -276,7 +275,7 @@ pub(crate) async fn enter_room(
             None => AppError::NotFound,
         });
     };
-    let traits = request_traits(services)?;
+    let traits = request_traits(services);
     let entry = access::enter(&services.db, &key, traits.visitor(&session)).await?;
     Ok((entry, session))
 }
@@ -284,7 +283,7 @@ pub(crate) async fn enter_room(
 /// The rooms this browser's session opened most recently (empty when not logged in).
 #[server(endpoint = "recent_rooms")]
 pub async fn recent_rooms() -> Result<Vec<RecentRoom>, AppError> {
-    let services = services()?;
+    let services = Request::current()?;
     match session_if_any(&services).await? {
         Some(session) => Ok(memberships::recent(&services.db, session.id, RECENT_ROOMS).await?),
         None => Ok(Vec::new()),

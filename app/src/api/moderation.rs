@@ -9,13 +9,12 @@ use domain::MessageId;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::server::request::{rate_limit, services};
+use crate::server::request::{rate_limit, Request};
 #[cfg(feature = "ssr")]
 use backend::{
     identity::sessions::Session,
     moderation::{access::Entry, actions::Moderator},
     rate_limit::Action,
-    Services,
 };
 #[cfg(feature = "ssr")]
 use domain::moderation::{Retention, SlowMode};
@@ -24,8 +23,8 @@ use domain::RoomName;
 
 /// The visitor, let into the room and charged one moderation action.
 #[cfg(feature = "ssr")]
-async fn acting(hash_key: &str) -> Result<(Services, Entry, Session), AppError> {
-    let services = services()?;
+async fn acting(hash_key: &str) -> Result<(Request, Entry, Session), AppError> {
+    let services = Request::current()?;
     let (entry, session) = super::enter_room(&services, hash_key).await?;
     rate_limit(&services, Action::Moderate, Some(session.id))?;
     Ok((services, entry, session))

@@ -1,4 +1,7 @@
-//! Reading the current request inside a server function or a server-rendered page.
+//! Reading the current request inside a server function or a server-rendered page. A server
+//! function takes its [`Request`] from Leptos' context once, before it awaits anything: a later
+//! poll of its future may run outside the request's reactive owner, where the context is gone
+//! (seen under concurrent room-page loads as "request parts missing from context").
 
 use crate::error::AppError;
 use axum::extract::ConnectInfo;
@@ -11,80 +14,104 @@ use leptos::prelude::use_context;
 use std::net::{IpAddr, SocketAddr};
 
 /// The shared services, provided to every route and server function by the server.
-pub fn services() -> Result<Services, AppError> {
+fn services() -> Result<Services, AppError> {
     use_context::<Services>().ok_or_else(|| {
         tracing::error!("Services missing from context");
         AppError::Internal
     })
 }
 
-fn request_parts() -> Result<Parts, AppError> {
-    use_context::<Parts>().ok_or_else(|| {
-        tracing::error!("request parts missing from context");
-        AppError::Internal
-    })
+/// The request a server function serves: the services, the request head and the response's
+/// options, read once from the context. It dereferences to the [`Services`].
+pub struct Request {
+    services: Services,
+    parts: Parts,
+    response: Option<leptos_axum::ResponseOptions>,
+}
+
+impl Request {
+    /// The current request; call it before the first `.await` of a server function.
+    pub fn current() -> Result<Self, AppError> {
+        let parts = use_context::<Parts>().ok_or_else(|| {
+            tracing::error!("request parts missing from context");
+            AppError::Internal
+        })?;
+        Ok(Self {
+            services: services()?,
+            parts,
+            response: use_context::<leptos_axum::ResponseOptions>(),
+        })
+    }
+}
+
+impl std::ops::Deref for Request {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.services
+    }
 }
 
 /// The visitor's live session, if the browser has one.
-pub async fn session_if_any(services: &Services) -> Result<Option<Session>, AppError> {
-    let parts = request_parts()?;
-    Ok(services.session(&parts.headers).await?)
+pub async fn session_if_any(request: &Request) -> Result<Option<Session>, AppError> {
+    Ok(request.session(&request.parts.headers).await?)
 }
 
 /// The visitor's session, or `NotLoggedIn`.
-pub async fn current_session(services: &Services) -> Result<Session, AppError> {
-    session_if_any(services).await?.ok_or(AppError::NotLoggedIn)
+pub async fn current_session(request: &Request) -> Result<Session, AppError> {
+    session_if_any(request).await?.ok_or(AppError::NotLoggedIn)
 }
 
 /// The session token the visitor's browser sent, if any.
-pub fn current_token(services: &Services) -> Result<Option<String>, AppError> {
-    let parts = request_parts()?;
-    Ok(services
+pub fn current_token(request: &Request) -> Option<String> {
+    request
         .cookies
-        .token_from_headers(&parts.headers)
-        .map(str::to_owned))
+        .token_from_headers(&request.parts.headers)
+        .map(str::to_owned)
 }
 
 /// The browser id the visitor's browser sent, if it is a valid one.
-fn browser_id(services: &Services) -> Result<Option<String>, AppError> {
-    let parts = request_parts()?;
-    Ok(services
+fn browser_id(request: &Request) -> Option<String> {
+    request
         .cookies
-        .browser_from_headers(&parts.headers)
-        .map(str::to_owned))
+        .browser_from_headers(&request.parts.headers)
+        .map(str::to_owned)
 }
 
 /// The visitor's browser id, handing the browser a new one (in a cookie) if it has none.
-pub fn ensure_browser_id(services: &Services) -> Result<String, AppError> {
-    if let Some(id) = browser_id(services)? {
+pub fn ensure_browser_id(request: &Request) -> Result<String, AppError> {
+    if let Some(id) = browser_id(request) {
         return Ok(id);
     }
     let id = backend::random::new_browser_id();
-    append_cookie(&services.cookies.set_browser_value(&id))?;
+    append_cookie(request, &request.cookies.set_browser_value(&id))?;
     Ok(id)
 }
 
-fn append_cookie(value: &str) -> Result<(), AppError> {
-    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+fn append_cookie(request: &Request, value: &str) -> Result<(), AppError> {
+    let response = request.response.as_ref().ok_or_else(|| {
+        tracing::error!("response options missing from context");
+        AppError::Internal
+    })?;
     let cookie = http::HeaderValue::from_str(value).map_err(|_| AppError::Internal)?;
     response.append_header(http::header::SET_COOKIE, cookie);
     Ok(())
 }
 
 /// Sets (or, with `None`, clears) the session cookie on the response.
-pub fn set_session_cookie(services: &Services, token: Option<&str>) -> Result<(), AppError> {
+pub fn set_session_cookie(request: &Request, token: Option<&str>) -> Result<(), AppError> {
     let value = match token {
-        Some(token) => services.cookies.set_value(token),
-        None => services.cookies.clear_value(),
+        Some(token) => request.cookies.set_value(token),
+        None => request.cookies.clear_value(),
     };
-    append_cookie(&value)
+    append_cookie(request, &value)
 }
 
 /// The site's origin as the visitor reached it (`http://host:port`), for share links. The
 /// `X-Forwarded-*` headers count only behind a trusted proxy: anyone else could put another
 /// site's name into the links the page shows.
-pub fn public_origin(services: &Services) -> Result<String, AppError> {
-    let parts = request_parts()?;
+pub fn public_origin(request: &Request) -> String {
+    let (parts, services) = (&request.parts, &request.services);
     let header = |name: &str| {
         parts
             .headers
@@ -101,14 +128,13 @@ pub fn public_origin(services: &Services) -> Result<String, AppError> {
         _ if services.cookies.secure => "https",
         _ => "http",
     };
-    Ok(format!("{scheme}://{host}"))
+    format!("{scheme}://{host}")
 }
 
 /// The address the request came from: the peer, or behind a trusted proxy the last hop it
 /// recorded in `X-Forwarded-For` (earlier entries are whatever the client claimed).
-pub fn client_ip(services: &Services) -> Result<IpAddr, AppError> {
-    let parts = request_parts()?;
-    Ok(client_ip_of(&parts, services.trusted_proxy))
+pub fn client_ip(request: &Request) -> IpAddr {
+    client_ip_of(&request.parts, request.trusted_proxy)
 }
 
 /// [`client_ip`] of the given request parts.
@@ -124,20 +150,19 @@ fn peer_of(parts: &Parts) -> Option<IpAddr> {
 }
 
 /// What a ban may cover about the current request (browser cookie, client address).
-pub fn request_traits(services: &Services) -> Result<RequestTraits, AppError> {
-    let parts = request_parts()?;
-    Ok(services.request_traits(&parts.headers, peer_of(&parts)))
+pub fn request_traits(request: &Request) -> RequestTraits {
+    request.request_traits(&request.parts.headers, peer_of(&request.parts))
 }
 
 /// Spends one `action` from the client address's budget and, if given, the session's.
 pub fn rate_limit(
-    services: &Services,
+    request: &Request,
     action: Action,
     session_id: Option<i32>,
 ) -> Result<(), AppError> {
-    let mut actors = vec![Actor::ip(client_ip(services)?)];
+    let mut actors = vec![Actor::ip(client_ip(request))];
     actors.extend(session_id.map(Actor::Session));
-    services.limiter.check(action, &actors).map_err(|limited| {
+    request.limiter.check(action, &actors).map_err(|limited| {
         tracing::info!(
             ?action,
             retry_after = limited.retry_after_secs,
