@@ -18,6 +18,7 @@ mod m20261129_000009_room_moderation;
 mod m20261129_000010_message_edits;
 mod m20261130_000011_message_replies;
 mod m20261201_000012_message_reactions;
+mod message_column;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
 /// directory, created on first use.

@@ -1,3 +1,4 @@
+use crate::message_column;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -8,30 +9,22 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Message::Table)
-                    .add_column(ColumnDef::new(Message::ReplyTo).big_integer().null())
-                    .to_owned(),
-            )
-            .await
+        message_column::add(
+            manager,
+            ColumnDef::new(Message::ReplyTo)
+                .big_integer()
+                .null()
+                .to_owned(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Message::Table)
-                    .drop_column(Message::ReplyTo)
-                    .to_owned(),
-            )
-            .await
+        message_column::drop(manager, Message::ReplyTo).await
     }
 }
 
 #[derive(DeriveIden)]
 enum Message {
-    Table,
     ReplyTo,
 }

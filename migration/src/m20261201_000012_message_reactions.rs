@@ -1,3 +1,4 @@
+use crate::message_column;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -9,30 +10,19 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Message::Table)
-                    .add_column(ColumnDef::new(Message::Reactions).text().null())
-                    .to_owned(),
-            )
-            .await
+        message_column::add(
+            manager,
+            ColumnDef::new(Message::Reactions).text().null().to_owned(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Message::Table)
-                    .drop_column(Message::Reactions)
-                    .to_owned(),
-            )
-            .await
+        message_column::drop(manager, Message::Reactions).await
     }
 }
 
 #[derive(DeriveIden)]
 enum Message {
-    Table,
     Reactions,
 }
