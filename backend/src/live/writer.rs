@@ -20,7 +20,7 @@ use super::fanout::Fanout;
 use super::hub::Hub;
 use crate::identity::sessions::Session;
 use crate::store::entities::{chat, message};
-use crate::store::rooms::{quote_of, to_dto};
+use crate::store::rooms::{quote_of, stored_reactions, to_dto};
 use chrono::{DateTime, Utc};
 use domain::model::ChatMessage;
 use domain::moderation::{Deletion, SlowMode};
@@ -499,7 +499,7 @@ async fn apply(
             else {
                 return Ok(Outcome::NotFound);
             };
-            let mut reactions = to_dto(row.clone()).reactions;
+            let mut reactions = stored_reactions(row.id, row.reactions.as_deref());
             if reactions.toggle(emoji, username).is_err() {
                 return Ok(Outcome::TooManyReactions);
             }

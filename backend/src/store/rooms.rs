@@ -336,7 +336,7 @@ pub(crate) fn to_dto(row: message::Model) -> ChatMessage {
 }
 
 /// The reactions stored on message `id` (none if unreadable: logged, the message still shows).
-fn stored_reactions(id: i64, json: Option<&str>) -> Reactions {
+pub(crate) fn stored_reactions(id: i64, json: Option<&str>) -> Reactions {
     json.map_or_else(Reactions::default, |json| {
         serde_json::from_str(json).unwrap_or_else(|err| {
             tracing::error!(message_id = id, error = %err, "stored reactions are unreadable");
