@@ -6,4 +6,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 setup_build
 cd "$ROOT"
 say "building and starting the app (release) on http://127.0.0.1:3000"
-exec cargo leptos serve --release
+# --precompress: brotli and gzip copies of the bundle, served as they are (server/src/assets.rs).
+exec cargo leptos serve --release --precompress

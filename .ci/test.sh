@@ -28,7 +28,7 @@ else
 fi
 
 say "release build (server + wasm)"
-cargo leptos build --release
+cargo leptos build --release --precompress
 
 say "browser tests (Playwright, Chromium)"
 export E2E_SERVER_BIN="$CARGO_TARGET_DIR/release/server"

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// One message as the browser and the JSON API see it (the Message model of
 /// `docs/functional-spec.md`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ChatMessage {
     /// Database id; orders everything and serves as the paging cursor.
     pub id: MessageId,
@@ -37,7 +37,7 @@ pub struct ChatMessage {
 }
 
 /// The message a reply answers, as the reply shows it: who wrote it and its first line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Quote {
     /// The original's id (the reply links to it).
     pub id: MessageId,

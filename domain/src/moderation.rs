@@ -43,7 +43,7 @@ impl Role {
 }
 
 /// Who deleted a message (its text is gone; a placeholder says who took it away).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Deletion {
     /// The author took it back.

@@ -114,7 +114,7 @@ impl fmt::Display for Emoji {
 pub const COMMON: [&str; 8] = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🙏", "👀"];
 
 /// Everyone who reacted to a message with one emoji, in the order they did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Reaction {
     /// The emoji.
     pub emoji: Emoji,
@@ -128,7 +128,7 @@ pub struct Reaction {
 pub struct TooManyReactions;
 
 /// The reactions of one message, each emoji once, in the order they were first used.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Reactions(Vec<Reaction>);
 

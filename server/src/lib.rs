@@ -2,6 +2,7 @@
 //! serving with graceful shutdown. A library so integration tests can start the real server.
 
 pub mod admission;
+pub mod assets;
 pub mod chats_api;
 pub mod config;
 pub mod connection;
@@ -40,9 +41,20 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let db = backend::store::db::connect_and_migrate(&config.database_url).await?;
     let (services, stop_live) = Services::start(db, config.settings);
+    let mut leptos_options = config.leptos;
+    let bundle = assets::Bundle::load(&leptos_options);
+    match &bundle {
+        // Pages then link the bundle by its hashed name.
+        Some(bundle) => leptos_options.output_name = bundle.public_name().into(),
+        None => tracing::warn!(
+            site_root = %leptos_options.site_root,
+            "no built bundle in the site root: pages will not hydrate"
+        ),
+    }
     let state = AppState {
         services,
-        leptos_options: config.leptos,
+        leptos_options,
+        bundle,
     };
     let router = app(state.clone());
     tracing::info!(

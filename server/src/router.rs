@@ -1,5 +1,6 @@
 //! The HTTP routes: Leptos pages and server functions, the JSON API, static assets.
 
+use crate::assets::Bundle;
 use crate::{chats_api, error_status, export, flash, live, security};
 use app::{shell, App};
 use axum::extract::FromRef;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub services: Services,
     /// Leptos settings (site root, output name), needed to render pages and serve assets.
     pub leptos_options: LeptosOptions,
+    /// The browser bundle under its hashed names, if one was built.
+    pub bundle: Option<Bundle>,
 }
 
 impl FromRef<AppState> for Services {
@@ -50,7 +53,15 @@ pub fn app(state: AppState) -> Router {
     let services = state.services.clone();
     let options = state.leptos_options.clone();
     let [chat_api, chat_api_no_slash] = CHAT_API_ROUTES;
-    Router::new()
+    let mut router = Router::new();
+    if let Some(bundle) = state.bundle.clone() {
+        let pkg_route = format!("/{}/{{*file}}", state.leptos_options.site_pkg_dir);
+        router = router.route(
+            &pkg_route,
+            get(move |file, request| async move { bundle.serve(file, request).await }),
+        );
+    }
+    router
         .route(chat_api, get(chats_api::messages))
         .route(chat_api_no_slash, get(chats_api::messages))
         .route(EVENTS_ROUTE, get(live::events))

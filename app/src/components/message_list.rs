@@ -95,6 +95,10 @@ pub fn MessageList(
     jump: Callback<MessageId>,
     /// Reacting to messages.
     react: ReactActions,
+    /// Whether the server may reuse messages rendered for earlier loads: only for a page whose
+    /// link carries nothing that changes a message (an open picker, a form's error).
+    #[prop(optional)]
+    reuse_rendered: bool,
 ) -> impl IntoView {
     // Switch to local times only after hydration, so the first render matches the server's.
     let local = RwSignal::new(false);
@@ -130,6 +134,7 @@ pub fn MessageList(
                     replying
                     jump
                     react
+                    reuse_rendered
                 />
             </For>
             {move || {
@@ -171,7 +176,87 @@ fn MessageItem(
     replying: RwSignal<Option<Quote>>,
     jump: Callback<MessageId>,
     react: ReactActions,
+    reuse_rendered: bool,
 ) -> impl IntoView {
+    let item = ItemInputs {
+        message,
+        me,
+        local,
+        state,
+        my_role,
+        hash_key,
+        actions,
+        own,
+        replying,
+        jump,
+        react,
+    };
+    #[cfg(feature = "ssr")]
+    if reuse_rendered {
+        return reused_html(item);
+    }
+    let _ = reuse_rendered;
+    message_item(item)
+}
+
+/// On the server: the message's HTML as rendered before for the same inputs, or rendered now.
+#[cfg(feature = "ssr")]
+fn reused_html(item: ItemInputs) -> AnyView {
+    use crate::server::rendered::{get_or_render, RenderKey};
+    use leptos::tachys::html::InertElement;
+    let message = &item.message;
+    let me = item.me.as_str();
+    // The reader's name matters only to their own messages, mentions of them and their
+    // reactions; everyone else shares one rendering.
+    let concerns_reader = message.username == me
+        || mentions::mentions(&message.content, me)
+        || message
+            .reactions
+            .list()
+            .iter()
+            .any(|r| r.users.iter().any(|u| u == me));
+    let key = RenderKey::of(&(
+        message,
+        item.hash_key.as_str(),
+        concerns_reader.then_some(me),
+        item.my_role.get_untracked(),
+        item.state.with_untracked(|s| s.role_of(&message.username)),
+        item.react.picking.get_untracked() == Some(message.id),
+    ));
+    let html = get_or_render(key, || message_item(item).to_html());
+    InertElement::new(html).into_any()
+}
+
+/// Everything one message's rendering depends on.
+struct ItemInputs {
+    message: ChatMessage,
+    me: String,
+    local: RwSignal<bool>,
+    state: Signal<RoomState>,
+    my_role: Signal<Option<Role>>,
+    hash_key: HashKey,
+    actions: ModActions,
+    own: OwnActions,
+    replying: RwSignal<Option<Quote>>,
+    jump: Callback<MessageId>,
+    react: ReactActions,
+}
+
+/// Renders one message.
+fn message_item(item: ItemInputs) -> AnyView {
+    let ItemInputs {
+        message,
+        me,
+        local,
+        state,
+        my_role,
+        hash_key,
+        actions,
+        own,
+        replying,
+        jump,
+        react,
+    } = item;
     let reaction_key = hash_key.clone();
     let author = message.username.clone();
     let role = {

@@ -147,6 +147,7 @@ fn Room(room: RoomView) -> impl IntoView {
     // "Reply" and "React" without JavaScript are links to `?reply_to=<id>` and `?react_to=<id>`:
     // the page opens with them set.
     let query = use_query_map();
+    let reuse_rendered = query.with_untracked(|q| q.latest_values().next().is_none());
     let react = ReactActions::new(
         query
             .with_untracked(|q| q.get("react_to"))
@@ -310,6 +311,7 @@ fn Room(room: RoomView) -> impl IntoView {
                 replying
                 jump
                 react
+                reuse_rendered
             />
         </div>
         <TypingIndicator typing/>

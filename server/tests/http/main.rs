@@ -2,6 +2,7 @@
 //! or PostgreSQL with `TEST_BACKEND=postgres`) and drives it over HTTP, as a browser (with or
 //! without JavaScript) would.
 
+mod assets;
 mod chats_api;
 mod cluster;
 mod hardening;

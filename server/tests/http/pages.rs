@@ -191,3 +191,123 @@ async fn the_home_page_lists_the_rooms_this_browser_opened() {
     let html = app.get_page("/", Some(&other)).await.text().await.unwrap();
     assert!(!html.contains("Your recent rooms"));
 }
+
+/// A page with its per-response nonce (in `nonce` and `crossorigin` attributes) taken out.
+fn without_nonces(html: &str) -> String {
+    let at = html.find("nonce=\"").expect("a nonce") + "nonce=\"".len();
+    let nonce = &html[at..at + html[at..].find('"').expect("closing quote")];
+    html.replace(nonce, "NONCE")
+}
+
+#[tokio::test]
+async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
+    use app::server::rendered;
+    let app = spawn_app().await;
+    let mut people = Vec::new();
+    for name in ["alice", "bob", "carol", "dave"] {
+        people.push(app.login(name).await);
+    }
+    let [alice, bob, carol, dave] = [&people[0], &people[1], &people[2], &people[3]];
+    let res = app
+        .call("create_room", &[("name", "Reuse")], Some(alice))
+        .await;
+    let key: String = res.json().await.unwrap();
+    let path = format!("/chatrooms/{key}/");
+    for cookie in &people {
+        // Opening the link makes a member.
+        assert_eq!(
+            app.get_page(&path, Some(cookie)).await.status(),
+            StatusCode::OK
+        );
+    }
+    let res = app
+        .call(
+            "mod/make_moderator",
+            &[("hash_key", &key), ("username", "bob")],
+            Some(alice),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let hello = app.send(&key, alice, "hello everyone").await;
+    app.send(&key, bob, "hi @carol, see `code` and https://example.com/x")
+        .await;
+    let res = app
+        .call(
+            "send_message",
+            &[
+                ("hash_key", &key),
+                ("content", "agreed"),
+                ("reply_to", &hello.to_string()),
+            ],
+            Some(carol),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let edited = app.send(&key, alice, "typo hree").await;
+    assert_eq!(
+        app.edit_message(&key, alice, edited, "typo here")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let gone = app.send(&key, bob, "oops").await;
+    assert_eq!(
+        app.delete_my_message(&key, bob, gone).await.status(),
+        StatusCode::OK
+    );
+    for (cookie, emoji) in [(carol, "👍"), (bob, "🎉")] {
+        let form = [
+            ("hash_key", key.as_str()),
+            ("message_id", &hello.to_string()),
+            ("emoji", emoji),
+        ];
+        assert_eq!(
+            app.call("react_to_message", &form, Some(cookie))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+
+    for (name, cookie) in ["alice", "bob", "carol", "dave"]
+        .iter()
+        .zip([alice, bob, carol, dave])
+    {
+        let load = || async {
+            app.get_page(&path, Some(cookie))
+                .await
+                .text()
+                .await
+                .unwrap()
+        };
+        load().await;
+        let reused_before = rendered::reused_so_far();
+        let reused = load().await;
+        assert!(
+            rendered::reused_so_far() >= reused_before + 6,
+            "{name}'s page reused its messages"
+        );
+        rendered::set_enabled(false);
+        let fresh = load().await;
+        rendered::set_enabled(true);
+        assert!(
+            fresh.contains("typo here") && fresh.contains("agreed"),
+            "{fresh}"
+        );
+        // The markup; the resources' scripts after it arrive in whichever order they resolve.
+        let markup = |page: &str| {
+            let page = without_nonces(page);
+            page[..page.find("</html>").expect("a whole page")].to_owned()
+        };
+        let (reused, fresh) = (markup(&reused), markup(&fresh));
+        if let Some(at) = reused.bytes().zip(fresh.bytes()).position(|(a, b)| a != b) {
+            let from = reused.floor_char_boundary(at.saturating_sub(200));
+            panic!(
+                "{name}'s page differs at {at}: reused …{}… fresh …{}…",
+                &reused[from..],
+                &fresh[from..]
+            );
+        }
+        assert_eq!(reused.len(), fresh.len(), "{name}'s page");
+    }
+}

@@ -163,12 +163,40 @@ async fn spawn(settings: Settings) -> TestApp {
     spawn_with(settings, connections).await
 }
 
+/// Like [`spawn_app`], with a built bundle in the site root: `(path under the site root,
+/// contents)` for each file.
+pub async fn spawn_app_with_site(files: &[(&str, &[u8])]) -> TestApp {
+    let connections = server::admission::ConnectionLimits {
+        total: server::admission::ConnectionLimits::total_from_file_limit(),
+        per_address: None,
+    };
+    spawn_in(tempdir_with(files), test_settings(), connections).await
+}
+
+/// A temporary folder holding `files`.
+fn tempdir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, contents) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+    }
+    dir
+}
+
 async fn spawn_with(
     settings: Settings,
     connections: server::admission::ConnectionLimits,
 ) -> TestApp {
+    spawn_in(tempdir_with(&[]), settings, connections).await
+}
+
+async fn spawn_in(
+    dir: tempfile::TempDir,
+    settings: Settings,
+    connections: server::admission::ConnectionLimits,
+) -> TestApp {
     init_logs();
-    let dir = tempfile::tempdir().expect("temp dir");
     let database = TestDatabase::fresh(dir.path()).await;
     let db_url = database.url.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
