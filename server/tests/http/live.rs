@@ -376,3 +376,78 @@ async fn a_client_too_far_behind_gets_a_reset_instead_of_a_replay() {
         .expect("the new message");
     assert_eq!(next.json()["id"], newest);
 }
+
+#[tokio::test]
+async fn a_burst_of_posts_and_replies_in_two_rooms_is_stored_once_each_in_order() {
+    use backend::store::entities::message;
+    use sea_orm::{EntityTrait, QueryOrder};
+    let app = spawn_app().await;
+    let alice = app.login("alice").await;
+    let rooms = [
+        app.create_room("Burst A").await,
+        app.create_room("Burst B").await,
+    ];
+    let mut firsts = Vec::new();
+    for key in &rooms {
+        firsts.push(app.send(key, &alice, "first").await);
+    }
+    // Plain posts go in with one statement per batch; replies between them are stored one by
+    // one: the acknowledgements must still match the rows, and ids follow the change feed.
+    let sends = (0..80).map(|i| {
+        let (app, alice) = (&app, &alice);
+        let (key, first) = (&rooms[i % 2], firsts[i % 2]);
+        async move {
+            let content = format!("burst {i}");
+            let first = first.to_string();
+            let mut form = vec![("hash_key", key.as_str()), ("content", content.as_str())];
+            if i.is_multiple_of(5) {
+                form.push(("reply_to", first.as_str()));
+            }
+            let res = app.call("send_message", &form, Some(alice)).await;
+            assert_eq!(res.status(), StatusCode::OK, "{content}");
+            res.json::<domain::model::ChatMessage>().await.unwrap()
+        }
+    });
+    let acks = futures_util::future::join_all(sends).await;
+    let db = app.db().await;
+    let stored = message::Entity::find()
+        .order_by_asc(message::Column::Id)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 82, "every message once");
+    for ack in &acks {
+        let row = stored
+            .iter()
+            .find(|row| row.id == ack.id.0)
+            .expect("stored");
+        assert_eq!(
+            (row.chat_id, row.seq, row.content.as_str(), row.reply_to),
+            (
+                ack.chat_id.0,
+                ack.seq.0,
+                ack.content.as_str(),
+                ack.reply_to.as_ref().map(|q| q.id.0)
+            ),
+            "the acknowledgement is the stored row"
+        );
+        let i: usize = ack.content["burst ".len()..].parse().unwrap();
+        assert_eq!(
+            ack.reply_to.is_some(),
+            i.is_multiple_of(5),
+            "{}",
+            ack.content
+        );
+    }
+    for chat in [acks[0].chat_id.0, acks[1].chat_id.0] {
+        let seqs: Vec<i64> = stored
+            .iter()
+            .filter(|r| r.chat_id == chat)
+            .map(|r| r.seq)
+            .collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "ids follow seq in chat {chat}: {seqs:?}"
+        );
+    }
+}
