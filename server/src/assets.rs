@@ -12,6 +12,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -38,9 +39,27 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// Loads the built bundle and has pages link it by its hashed name (`options`' output
+    /// name). In development (`cargo leptos watch`) the files change while the server runs:
+    /// they keep their plain names there, and `None` is returned.
+    pub fn link(options: &mut LeptosOptions) -> Option<Self> {
+        if options.env == Env::DEV {
+            return None;
+        }
+        let bundle = Self::load(options);
+        match &bundle {
+            Some(bundle) => options.output_name = bundle.public_name().into(),
+            None => tracing::warn!(
+                site_root = %options.site_root,
+                "no built bundle in the site root: pages will not hydrate"
+            ),
+        }
+        bundle
+    }
+
     /// Hashes the bundle in the site's pkg folder; `None` when it has not been built (the
     /// integration tests serve no wasm).
-    pub fn load(options: &LeptosOptions) -> Option<Self> {
+    fn load(options: &LeptosOptions) -> Option<Self> {
         let pkg_dir = PathBuf::from(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
         let name = options.output_name.to_string();
         let mut hash = Sha256::new();

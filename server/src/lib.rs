@@ -42,21 +42,7 @@ pub async fn serve(
     let db = backend::store::db::connect_and_migrate(&config.database_url).await?;
     let (services, stop_live) = Services::start(db, config.settings);
     let mut leptos_options = config.leptos;
-    // In development (`cargo leptos watch`) the bundle changes while the server runs: it is
-    // served under its plain names, revalidated on every load.
-    let bundle = match leptos_options.env {
-        leptos::config::Env::PROD => assets::Bundle::load(&leptos_options),
-        leptos::config::Env::DEV => None,
-    };
-    match &bundle {
-        // Pages then link the bundle by its hashed name.
-        Some(bundle) => leptos_options.output_name = bundle.public_name().into(),
-        None if leptos_options.env == leptos::config::Env::PROD => tracing::warn!(
-            site_root = %leptos_options.site_root,
-            "no built bundle in the site root: pages will not hydrate"
-        ),
-        None => {}
-    }
+    let bundle = assets::Bundle::link(&mut leptos_options);
     let state = AppState {
         services,
         leptos_options,

@@ -122,20 +122,22 @@ pub fn MessageList(
                 }>
                     <li class="unread-divider" role="separator">"New messages"</li>
                 </Show>
-                <MessageItem
-                    message
-                    me=me.clone()
-                    local
-                    state
-                    my_role
-                    hash_key=hash_key.clone()
-                    actions
-                    own
-                    replying
-                    jump
-                    react
-                    reuse_rendered
-                />
+                {message_view(
+                    ItemInputs {
+                        message,
+                        me: me.clone(),
+                        local,
+                        state,
+                        my_role,
+                        hash_key: hash_key.clone(),
+                        actions,
+                        own,
+                        replying,
+                        jump,
+                        react,
+                    },
+                    reuse_rendered,
+                )}
             </For>
             {move || {
                 pending
@@ -161,42 +163,17 @@ pub fn MessageList(
     .into_any()
 }
 
-/// One message: author, role badge, time, moderation controls, and the text (or who deleted
-/// it).
-#[component]
-fn MessageItem(
-    message: ChatMessage,
-    me: String,
-    local: RwSignal<bool>,
-    state: Signal<RoomState>,
-    my_role: Signal<Option<Role>>,
-    hash_key: HashKey,
-    actions: ModActions,
-    own: OwnActions,
-    replying: RwSignal<Option<Quote>>,
-    jump: Callback<MessageId>,
-    react: ReactActions,
-    reuse_rendered: bool,
-) -> impl IntoView {
-    let item = ItemInputs {
-        message,
-        me,
-        local,
-        state,
-        my_role,
-        hash_key,
-        actions,
-        own,
-        replying,
-        jump,
-        react,
-    };
-    #[cfg(feature = "ssr")]
-    if reuse_rendered {
-        return reused_html(item);
-    }
-    let _ = reuse_rendered;
-    message_item(item)
+/// One message: on the server, reused from an earlier page load when `reuse_rendered`. Like a
+/// component, it reads no signal as it renders (only the closures in it track).
+fn message_view(item: ItemInputs, reuse_rendered: bool) -> AnyView {
+    untrack(|| {
+        #[cfg(feature = "ssr")]
+        if reuse_rendered {
+            return reused_html(item);
+        }
+        let _ = reuse_rendered;
+        message_item(item)
+    })
 }
 
 /// On the server: the message's HTML as rendered before for the same inputs, or rendered now.
@@ -242,7 +219,8 @@ struct ItemInputs {
     react: ReactActions,
 }
 
-/// Renders one message.
+/// One message: author, role badge, time, moderation controls, and the text (or who deleted
+/// it).
 fn message_item(item: ItemInputs) -> AnyView {
     let ItemInputs {
         message,
