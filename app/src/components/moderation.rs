@@ -11,7 +11,7 @@ use crate::api::moderation::{
 };
 use crate::components::form_error::FormError;
 use crate::error::AppError;
-use domain::moderation::{Retention, Role, RoomState, SlowMode};
+use domain::moderation::{BanEntry, LogEntry, Retention, Role, RoomState, SlowMode};
 use domain::{HashKey, MessageId, RoomName};
 use leptos::prelude::*;
 
@@ -219,6 +219,33 @@ pub fn PersonActions(
     .into_any()
 }
 
+/// What the settings panel loads from the server: the bans and the moderation log, each
+/// reloaded after the actions that change it.
+#[derive(Clone, Copy)]
+pub struct SettingsData {
+    bans: Resource<Result<Vec<BanEntry>, AppError>>,
+    log: Resource<Result<Vec<LogEntry>, AppError>>,
+}
+
+impl SettingsData {
+    /// Starts loading both for the room behind `hash_key`. Made outside reactive closures: the
+    /// server runs such a closure twice (once to find the resources in it), so resources made
+    /// inside one would each be fetched twice.
+    pub fn load(hash_key: &HashKey, actions: ModActions) -> Self {
+        let key = StoredValue::new(hash_key.to_string());
+        Self {
+            bans: Resource::new(
+                move || actions.bans_version(),
+                move |_| list_bans(key.get_value()),
+            ),
+            log: Resource::new(
+                move || actions.any_version(),
+                move |_| moderation_log(key.get_value()),
+            ),
+        }
+    }
+}
+
 /// The room settings panel (owner and moderators): lock, link, slow mode, name, retention,
 /// deletion, bans and the moderation log.
 #[component]
@@ -227,6 +254,7 @@ pub fn RoomSettings(
     #[prop(into)] state: Signal<RoomState>,
     my_role: Role,
     actions: ModActions,
+    data: SettingsData,
 ) -> impl IntoView {
     let owner = my_role == Role::Owner;
     // A copy handle: every form's children (a closure each) reads it.
@@ -234,15 +262,7 @@ pub fn RoomSettings(
     let locked = move || state.with(|s| s.locked);
     let current_slow = move || state.with(|s| s.slow_mode.secs());
     let current_retention = move || state.with(|s| s.retention);
-
-    let bans = Resource::new(
-        move || actions.bans_version(),
-        move |_| list_bans(key.get_value()),
-    );
-    let log = Resource::new(
-        move || actions.any_version(),
-        move |_| moderation_log(key.get_value()),
-    );
+    let SettingsData { bans, log } = data;
 
     let slow_options = SlowMode::CHOICES.map(|secs| {
         let label = if secs == 0 {

@@ -9,7 +9,7 @@ use crate::components::{
     form_error::{error_text, FormError},
     mention_alerts::MentionAlerts,
     message_list::MessageList,
-    moderation::{ModActions, RoleBadge, RoomSettings},
+    moderation::{ModActions, RoleBadge, RoomSettings, SettingsData},
     own_message::OwnActions,
     presence::{PresenceList, TypingIndicator},
     reactions::ReactActions,
@@ -39,10 +39,18 @@ pub fn ChatroomPage() -> impl IntoView {
     let params = use_params_map();
     let hash_key = move || params.read().get("hash_key").unwrap_or_default();
     let room = Resource::new(hash_key, load_room);
+    // The page is built once for its room (the server would otherwise build it twice, once to
+    // find its resources): another room's link, reached without leaving this page, loads anew.
+    let opened_with = hash_key();
+    Effect::new(move |_| {
+        if hash_key() != opened_with {
+            let _ = window().location().reload();
+        }
+    });
 
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the chatroom…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match room.await {
                     Ok(room) if room.room.hash_key.as_str() != hash_key() => {
                         view! { <Redirect path=room.room.hash_key.room_path()/> }.into_any()
@@ -255,9 +263,14 @@ fn Room(room: RoomView) -> impl IntoView {
     let title = move || raw_text_content(&title_text.get());
     let settings = {
         let hash_key = hash_key.clone();
+        let loaded = my_role
+            .get_untracked()
+            .map(|_| SettingsData::load(&hash_key, actions));
         move || {
             my_role.get().map(|role| {
-                view! { <RoomSettings hash_key=hash_key.clone() state my_role=role actions/> }
+                // Someone made a moderator while the page is open loads the panel's data then.
+                let data = loaded.unwrap_or_else(|| SettingsData::load(&hash_key, actions));
+                view! { <RoomSettings hash_key=hash_key.clone() state my_role=role actions data/> }
             })
         }
     };

@@ -290,6 +290,15 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
         rendered::set_enabled(false);
         let fresh = load().await;
         rendered::set_enabled(true);
+        // The room, and for the owner and the moderator the settings panel's bans and log:
+        // each loaded once.
+        let resources = fresh.matches("__RESOLVED_RESOURCES[").count();
+        let expected = if matches!(*name, "alice" | "bob") {
+            3
+        } else {
+            1
+        };
+        assert_eq!(resources, expected, "{name}");
         assert!(
             fresh.contains("typo here") && fresh.contains("agreed"),
             "{fresh}"
