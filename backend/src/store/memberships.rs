@@ -24,29 +24,23 @@ pub async fn record(
     address: &str,
 ) -> Result<(), crate::Error> {
     let now = chrono::Utc::now();
-    let known: Option<(chrono::DateTime<chrono::Utc>, Option<String>)> = membership::Entity::find()
-        .select_only()
-        .column(membership::Column::JoinedAt)
-        .column(membership::Column::Address)
-        .filter(membership::Column::SessionId.eq(session_id))
-        .filter(membership::Column::ChatId.eq(chat_id.0))
-        .into_tuple()
-        .one(db)
-        .await?;
-    if let Some((joined_at, Some(known_address))) = known {
-        if known_address == address && now - joined_at < RECORD_EVERY {
-            // Still at the top of this session's recent rooms: nothing would change.
-            let latest: Option<chrono::DateTime<chrono::Utc>> = membership::Entity::find()
-                .select_only()
-                .column_as(membership::Column::JoinedAt.max(), "latest")
-                .filter(membership::Column::SessionId.eq(session_id))
-                .into_tuple()
-                .one(db)
-                .await?
-                .flatten();
-            if latest.is_none_or(|latest| latest <= joined_at) {
-                return Ok(());
-            }
+    // The session's most recent membership, in one query: if it is this room, from this
+    // address and recent, nothing would change.
+    let top: Option<(i64, chrono::DateTime<chrono::Utc>, Option<String>)> =
+        membership::Entity::find()
+            .select_only()
+            .column(membership::Column::ChatId)
+            .column(membership::Column::JoinedAt)
+            .column(membership::Column::Address)
+            .filter(membership::Column::SessionId.eq(session_id))
+            .order_by_desc(membership::Column::JoinedAt)
+            .limit(1)
+            .into_tuple()
+            .one(db)
+            .await?;
+    if let Some((top_chat, joined_at, Some(known_address))) = top {
+        if top_chat == chat_id.0 && known_address == address && now - joined_at < RECORD_EVERY {
+            return Ok(());
         }
     }
     let row = membership::ActiveModel {
