@@ -47,22 +47,18 @@ pub const HISTORY_PAGE: u64 = 50;
 #[server(endpoint = "create_room")]
 pub async fn create_room(name: String) -> Result<String, AppError> {
     let name = RoomName::parse(&name)?;
-    let services = Request::current()?;
-    let session = session_if_any(&services).await?;
-    rate_limit(
-        &services,
-        Action::CreateRoom,
-        session.as_ref().map(|s| s.id),
-    )?;
+    let request = Request::current()?;
+    let session = session_if_any(&request).await?;
+    rate_limit(&request, Action::CreateRoom, session.as_ref().map(|s| s.id))?;
     // Whoever creates the room owns it: their name now, or, before they chose one, the name
     // their browser first enters the room with.
     let creator_browser = match &session {
         Some(_) => None,
-        None => Some(ensure_browser_id(&services)?),
+        None => Some(ensure_browser_id(&request)?),
     };
-    let room = rooms::create_chat(&services.db, &name, creator_browser.as_deref()).await?;
+    let room = rooms::create_chat(&request.db, &name, creator_browser.as_deref()).await?;
     if let Some(session) = &session {
-        roles::grant(&services.db, room.id, session.claim_id, Role::Owner)
+        roles::grant(&request.db, room.id, session.claim_id, Role::Owner)
             .await
             .map_err(backend::Error::from)?;
     }
@@ -83,19 +79,19 @@ pub async fn login(
     let username = Username::parse(&username)?;
     let passphrase = Passphrase::parse_optional(passphrase.as_deref())?;
     let next = LocalPath::parse_or_home(next.as_deref().unwrap_or("/"));
-    let services = Request::current()?;
-    let current = session_if_any(&services).await?;
-    rate_limit(&services, Action::Login, current.as_ref().map(|s| s.id))?;
-    let browser = ensure_browser_id(&services)?;
+    let request = Request::current()?;
+    let current = session_if_any(&request).await?;
+    rate_limit(&request, Action::Login, current.as_ref().map(|s| s.id))?;
+    let browser = ensure_browser_id(&request)?;
     let attempt = LoginAttempt {
         username: &username,
         passphrase,
         current: current.as_ref(),
-        client: client_ip(&services),
+        client: client_ip(&request),
         browser: Some(&browser),
     };
-    let logged_in = log_in(&services.db, &services.limiter, attempt).await?;
-    set_session_cookie(&services, Some(&logged_in.token))?;
+    let logged_in = log_in(&request.db, &request.limiter, attempt).await?;
+    set_session_cookie(&request, Some(&logged_in.token))?;
     leptos_axum::redirect(next.as_str());
     Ok(logged_in.session.name)
 }
@@ -103,11 +99,11 @@ pub async fn login(
 /// Ends the browser's session on the server and forgets its cookie, then goes home.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let services = Request::current()?;
-    if let Some(token) = current_token(&services) {
-        services.end_session(&token).await?;
+    let request = Request::current()?;
+    if let Some(token) = current_token(&request) {
+        request.end_session(&token).await?;
     }
-    set_session_cookie(&services, None)?;
+    set_session_cookie(&request, None)?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -115,18 +111,18 @@ pub async fn logout() -> Result<(), AppError> {
 /// Everything the chatroom page shows on first render.
 #[server(endpoint = "load_room")]
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
-    let services = Request::current()?;
-    let (entry, session) = enter_room(&services, &hash_key).await?;
+    let request = Request::current()?;
+    let (entry, session) = enter_room(&request, &hash_key).await?;
     let room = entry.room;
     // Opening the room through its link is what lets this session read it by id later, and
     // keep entering it once it is locked.
-    let address = request_traits(&services).address;
-    memberships::record(&services.db, session.id, room.id, &address).await?;
+    let address = request_traits(&request).address;
+    memberships::record(&request.db, session.id, room.id, &address).await?;
     let me = session.name;
     // The feed position first: whatever changes after it reaches the page by the live stream.
-    let seq = rooms::last_seq(&services.db, room.id).await?;
-    let messages = rooms::latest_messages(&services.db, room.id, ROOM_PAGE_MESSAGES).await?;
-    let mut online = services.hub.online(room.id);
+    let seq = rooms::last_seq(&request.db, room.id).await?;
+    let messages = rooms::latest_messages(&request.db, room.id, ROOM_PAGE_MESSAGES).await?;
+    let mut online = request.hub.online(room.id);
     if !online.contains(&me) {
         online.push(me.clone());
         online.sort();
@@ -135,8 +131,8 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
         has_older: messages.len() as u64 == ROOM_PAGE_MESSAGES,
         online,
         chat_id: room.id,
-        share_url: room.hash_key.share_url(&public_origin(&services)),
-        room: state::of(&services.db, &room).await?,
+        share_url: room.hash_key.share_url(&public_origin(&request)),
+        room: state::of(&request.db, &room).await?,
         me,
         seq,
         messages,
@@ -151,8 +147,8 @@ pub async fn send_message(
     content: String,
     #[server(default)] reply_to: Option<String>,
 ) -> Result<ChatMessage, AppError> {
-    let services = Request::current()?;
-    let (entry, session) = enter_room(&services, &hash_key).await?;
+    let request = Request::current()?;
+    let (entry, session) = enter_room(&request, &hash_key).await?;
     let text = MessageText::parse(&content)?;
     let reply_to = match reply_to.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -160,7 +156,7 @@ pub async fn send_message(
             AppError::Invalid("You can reply only to a message in this room.".into())
         })?),
     };
-    rate_limit(&services, Action::Send, Some(session.id))?;
+    rate_limit(&request, Action::Send, Some(session.id))?;
     // Owners and moderators are not slowed down.
     let slow_mode = if entry.moderates() {
         SlowMode::default()
@@ -173,7 +169,7 @@ pub async fn send_message(
         slow_mode,
         reply_to,
     };
-    let message = services.writer.send(chat_id, &session, post).await?;
+    let message = request.writer.send(chat_id, &session, post).await?;
     tracing::debug!(%chat_id, message_id = %message.id, "message stored");
     Ok(message)
 }
@@ -187,10 +183,10 @@ pub async fn edit_message(
     content: String,
 ) -> Result<ChatMessage, AppError> {
     let text = MessageText::parse(&content)?;
-    let services = Request::current()?;
-    let (entry, session) = enter_room(&services, &hash_key).await?;
-    rate_limit(&services, Action::Send, Some(session.id))?;
-    services
+    let request = Request::current()?;
+    let (entry, session) = enter_room(&request, &hash_key).await?;
+    rate_limit(&request, Action::Send, Some(session.id))?;
+    request
         .writer
         .edit(entry.room.id, message_id, &session.name, &text)
         .await?
@@ -205,10 +201,10 @@ pub async fn delete_my_message(
     hash_key: String,
     message_id: MessageId,
 ) -> Result<ChatMessage, AppError> {
-    let services = Request::current()?;
-    let (entry, session) = enter_room(&services, &hash_key).await?;
-    rate_limit(&services, Action::Send, Some(session.id))?;
-    let deleted = services
+    let request = Request::current()?;
+    let (entry, session) = enter_room(&request, &hash_key).await?;
+    rate_limit(&request, Action::Send, Some(session.id))?;
+    let deleted = request
         .writer
         .delete(
             entry.room.id,
@@ -229,10 +225,10 @@ pub async fn react_to_message(
     emoji: String,
 ) -> Result<ChatMessage, AppError> {
     let emoji = Emoji::parse(&emoji)?;
-    let services = Request::current()?;
-    let (entry, session) = enter_room(&services, &hash_key).await?;
-    rate_limit(&services, Action::Send, Some(session.id))?;
-    Ok(services
+    let request = Request::current()?;
+    let (entry, session) = enter_room(&request, &hash_key).await?;
+    rate_limit(&request, Action::Send, Some(session.id))?;
+    Ok(request
         .writer
         .react(entry.room.id, message_id, &session.name, &emoji)
         .await?)
@@ -244,19 +240,19 @@ pub async fn messages_before(
     hash_key: String,
     before: MessageId,
 ) -> Result<Vec<ChatMessage>, AppError> {
-    let services = Request::current()?;
-    let (entry, session) = enter_room(&services, &hash_key).await?;
-    rate_limit(&services, Action::History, Some(session.id))?;
-    Ok(rooms::messages_before(&services.db, entry.room.id, before, HISTORY_PAGE).await?)
+    let request = Request::current()?;
+    let (entry, session) = enter_room(&request, &hash_key).await?;
+    rate_limit(&request, Action::History, Some(session.id))?;
+    Ok(rooms::messages_before(&request.db, entry.room.id, before, HISTORY_PAGE).await?)
 }
 
 /// Tells the room's other listeners that the session's user is typing.
 #[server(endpoint = "typing")]
 pub async fn typing(hash_key: String) -> Result<(), AppError> {
-    let services = Request::current()?;
-    let (entry, session) = enter_room(&services, &hash_key).await?;
-    rate_limit(&services, Action::Typing, Some(session.id))?;
-    services.typing(entry.room.id, &session.name);
+    let request = Request::current()?;
+    let (entry, session) = enter_room(&request, &hash_key).await?;
+    rate_limit(&request, Action::Typing, Some(session.id))?;
+    request.typing(entry.room.id, &session.name);
     Ok(())
 }
 
@@ -265,27 +261,27 @@ pub async fn typing(hash_key: String) -> Result<(), AppError> {
 /// logged in.
 #[cfg(feature = "ssr")]
 pub(crate) async fn enter_room(
-    services: &Request,
+    request: &Request,
     hash_key: &str,
 ) -> Result<(Entry, Session), AppError> {
     let key = HashKey::parse(hash_key).map_err(|_| AppError::NotFound)?;
-    let Some(session) = session_if_any(services).await? else {
-        return Err(match rooms::find_by_hash_key(&services.db, &key).await? {
+    let Some(session) = session_if_any(request).await? else {
+        return Err(match rooms::find_by_hash_key(&request.db, &key).await? {
             Some(_) => AppError::NotLoggedIn,
             None => AppError::NotFound,
         });
     };
-    let traits = request_traits(services);
-    let entry = access::enter(&services.db, &key, traits.visitor(&session)).await?;
+    let traits = request_traits(request);
+    let entry = access::enter(&request.db, &key, traits.visitor(&session)).await?;
     Ok((entry, session))
 }
 
 /// The rooms this browser's session opened most recently (empty when not logged in).
 #[server(endpoint = "recent_rooms")]
 pub async fn recent_rooms() -> Result<Vec<RecentRoom>, AppError> {
-    let services = Request::current()?;
-    match session_if_any(&services).await? {
-        Some(session) => Ok(memberships::recent(&services.db, session.id, RECENT_ROOMS).await?),
+    let request = Request::current()?;
+    match session_if_any(&request).await? {
+        Some(session) => Ok(memberships::recent(&request.db, session.id, RECENT_ROOMS).await?),
         None => Ok(Vec::new()),
     }
 }

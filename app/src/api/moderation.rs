@@ -24,10 +24,10 @@ use domain::RoomName;
 /// The visitor, let into the room and charged one moderation action.
 #[cfg(feature = "ssr")]
 async fn acting(hash_key: &str) -> Result<(Request, Entry, Session), AppError> {
-    let services = Request::current()?;
-    let (entry, session) = super::enter_room(&services, hash_key).await?;
-    rate_limit(&services, Action::Moderate, Some(session.id))?;
-    Ok((services, entry, session))
+    let request = Request::current()?;
+    let (entry, session) = super::enter_room(&request, hash_key).await?;
+    rate_limit(&request, Action::Moderate, Some(session.id))?;
+    Ok((request, entry, session))
 }
 
 /// A name as a moderator typed or clicked it: matched exactly against the room's members, so
@@ -44,8 +44,8 @@ fn target_name(raw: &str) -> Result<&str, AppError> {
 /// Deletes a message of the room (owner and moderators).
 #[server(endpoint = "mod/delete_message")]
 pub async fn delete_message(hash_key: String, message_id: MessageId) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .delete_message(message_id)
         .await?;
     Ok(())
@@ -54,8 +54,8 @@ pub async fn delete_message(hash_key: String, message_id: MessageId) -> Result<(
 /// Removes a person from the room now; they may come back unless it is locked.
 #[server(endpoint = "mod/remove")]
 pub async fn remove_person(hash_key: String, username: String) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .remove(target_name(&username)?)
         .await?;
     Ok(())
@@ -68,8 +68,8 @@ pub async fn ban_person(
     username: String,
     delete_messages: Option<String>,
 ) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .ban(target_name(&username)?, delete_messages.is_some())
         .await?;
     Ok(())
@@ -78,15 +78,15 @@ pub async fn ban_person(
 /// The room's bans (owner and moderators).
 #[server(endpoint = "mod/bans")]
 pub async fn list_bans(hash_key: String) -> Result<Vec<BanEntry>, AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Ok(Moderator::of(&services, &entry, &session)?.bans().await?)
+    let (request, entry, session) = acting(&hash_key).await?;
+    Ok(Moderator::of(&request, &entry, &session)?.bans().await?)
 }
 
 /// Lifts a ban.
 #[server(endpoint = "mod/lift_ban")]
 pub async fn lift_ban(hash_key: String, ban_id: i32) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .lift_ban(ban_id)
         .await?;
     Ok(())
@@ -95,8 +95,8 @@ pub async fn lift_ban(hash_key: String, ban_id: i32) -> Result<(), AppError> {
 /// The newest lines of the moderation log (owner and moderators).
 #[server(endpoint = "mod/log")]
 pub async fn moderation_log(hash_key: String) -> Result<Vec<LogEntry>, AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Ok(Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Ok(Moderator::of(&request, &entry, &session)?
         .log_lines()
         .await?)
 }
@@ -104,8 +104,8 @@ pub async fn moderation_log(hash_key: String) -> Result<Vec<LogEntry>, AppError>
 /// Locks the room to new people (`locked = true`) or opens it again.
 #[server(endpoint = "mod/lock")]
 pub async fn set_locked(hash_key: String, locked: bool) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .set_locked(locked)
         .await?;
     Ok(())
@@ -115,8 +115,8 @@ pub async fn set_locked(hash_key: String, locked: bool) -> Result<(), AppError> 
 #[server(endpoint = "mod/slow_mode")]
 pub async fn set_slow_mode(hash_key: String, seconds: String) -> Result<(), AppError> {
     let mode = SlowMode::parse(&seconds)?;
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .set_slow_mode(mode)
         .await?;
     Ok(())
@@ -126,8 +126,8 @@ pub async fn set_slow_mode(hash_key: String, seconds: String) -> Result<(), AppE
 #[server(endpoint = "mod/rename")]
 pub async fn rename_room(hash_key: String, name: String) -> Result<(), AppError> {
     let name = RoomName::parse(&name)?;
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .rename(&name)
         .await?;
     Ok(())
@@ -137,8 +137,8 @@ pub async fn rename_room(hash_key: String, name: String) -> Result<(), AppError>
 /// for members.
 #[server(endpoint = "mod/rotate_link")]
 pub async fn rotate_link(hash_key: String) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .rotate_link()
         .await?;
     Ok(())
@@ -148,8 +148,8 @@ pub async fn rotate_link(hash_key: String) -> Result<(), AppError> {
 #[server(endpoint = "mod/retention")]
 pub async fn set_retention(hash_key: String, retention: String) -> Result<(), AppError> {
     let retention = Retention::parse(&retention)?;
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .set_retention(retention)
         .await?;
     Ok(())
@@ -158,8 +158,8 @@ pub async fn set_retention(hash_key: String, retention: String) -> Result<(), Ap
 /// Makes a member a moderator (owner only).
 #[server(endpoint = "mod/make_moderator")]
 pub async fn make_moderator(hash_key: String, username: String) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .make_moderator(target_name(&username)?)
         .await?;
     Ok(())
@@ -168,8 +168,8 @@ pub async fn make_moderator(hash_key: String, username: String) -> Result<(), Ap
 /// Takes the moderator role from someone (owner only).
 #[server(endpoint = "mod/revoke_moderator")]
 pub async fn revoke_moderator(hash_key: String, username: String) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .revoke_moderator(target_name(&username)?)
         .await?;
     Ok(())
@@ -178,8 +178,8 @@ pub async fn revoke_moderator(hash_key: String, username: String) -> Result<(), 
 /// Hands the room to another member; the owner becomes a moderator (owner only).
 #[server(endpoint = "mod/transfer")]
 pub async fn transfer_ownership(hash_key: String, username: String) -> Result<(), AppError> {
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .transfer_ownership(target_name(&username)?)
         .await?;
     Ok(())
@@ -198,8 +198,8 @@ pub async fn delete_room(hash_key: String, confirm: Option<String>) -> Result<()
                 .into(),
         ));
     }
-    let (services, entry, session) = acting(&hash_key).await?;
-    Moderator::of(&services, &entry, &session)?
+    let (request, entry, session) = acting(&hash_key).await?;
+    Moderator::of(&request, &entry, &session)?
         .delete_room()
         .await?;
     leptos_axum::redirect("/");
