@@ -2,11 +2,11 @@
 //! banned person and stranger), ban evasion, lock, link rotation, slow mode, retention, room
 //! deletion, and changes reaching live pages (also pages that were offline when they happened).
 
-use crate::support::{location, spawn_app, spawn_proxied_app, TestApp};
+use crate::support::{location, scalar, spawn_app, spawn_proxied_app, TestApp};
 use backend::store::entities::message;
 use reqwest::{header, Response, StatusCode};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -196,19 +196,7 @@ async fn first_ban_id(app: &TestApp, key: &str) -> i64 {
         "SELECT CAST(COALESCE(MIN(b.id), 0) AS BIGINT) AS n FROM room_ban b JOIN chat c ON c.id = b.chat_id \
          WHERE c.hash_key = '{key}'"
     );
-    query_i64(&db, &sql).await
-}
-
-async fn query_i64(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .expect("query")
-        .expect("a row");
-    row.try_get::<i64>("", "n").expect("a number")
+    scalar::<i64>(&db, &sql).await
 }
 
 /// Everything a moderation action could change, as text.
@@ -234,7 +222,7 @@ async fn snapshot(db: &sea_orm::DatabaseConnection) -> String {
         "SELECT COUNT(*) AS n FROM room_role WHERE role = 'owner'",
         "SELECT COUNT(*) AS n FROM room_role WHERE role = 'moderator'",
     ] {
-        out += &format!("{}; ", query_i64(db, sql).await);
+        out += &format!("{}; ", scalar::<i64>(db, sql).await);
     }
     out
 }
@@ -436,7 +424,7 @@ async fn a_ban_survives_new_names_new_sessions_other_addresses_and_look_alikes()
     refused(troll.clone(), "192.0.2.66", "the banned session").await;
     // Nor can the banned person read the room through the JSON API.
     let db = app.db().await;
-    let chat_id = query_i64(
+    let chat_id = scalar::<i64>(
         &db,
         &format!("SELECT id AS n FROM chat WHERE hash_key = '{}'", room.key),
     )
@@ -585,16 +573,7 @@ async fn a_rotated_link_is_gone_for_strangers_and_leads_members_to_the_new_one()
         StatusCode::OK
     );
     let db = app.db().await;
-    let new_key = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT hash_key FROM chat".to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<String>("", "hash_key")
-        .unwrap();
+    let new_key: String = scalar(&db, "SELECT hash_key FROM chat").await;
     assert_ne!(new_key, room.key);
     // A stranger with the old link finds nothing, anywhere.
     let res = app
@@ -776,7 +755,7 @@ async fn a_ban_can_delete_the_banned_persons_messages() {
     assert_eq!(res.status(), StatusCode::OK);
     let db = app.db().await;
     assert_eq!(
-        query_i64(
+        scalar::<i64>(
             &db,
             "SELECT COUNT(*) AS n FROM message WHERE deleted_by = 'moderator'"
         )
@@ -784,7 +763,7 @@ async fn a_ban_can_delete_the_banned_persons_messages() {
         3
     );
     assert_eq!(
-        query_i64(
+        scalar::<i64>(
             &db,
             "SELECT COUNT(*) AS n FROM message WHERE content = 'keep me'"
         )
@@ -1006,7 +985,7 @@ async fn moderation_works_as_plain_form_posts_without_javascript() {
     );
     let db = app.db().await;
     assert_eq!(
-        query_i64(
+        scalar::<i64>(
             &db,
             "SELECT COUNT(*) AS n FROM message WHERE deleted_by = 'moderator'"
         )
@@ -1025,7 +1004,7 @@ async fn moderation_works_as_plain_form_posts_without_javascript() {
     assert_eq!(res.status(), StatusCode::FOUND);
     assert!(location(&res).contains("__err="), "{}", location(&res));
     assert_eq!(
-        query_i64(&db, "SELECT COUNT(*) AS n FROM chat WHERE locked").await,
+        scalar::<i64>(&db, "SELECT COUNT(*) AS n FROM chat WHERE locked").await,
         0
     );
 }

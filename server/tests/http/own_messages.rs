@@ -1,7 +1,7 @@
 //! Editing and deleting one's own messages: allowed for the author only, live for everyone, and
 //! in the change feed for pages that were away.
 
-use crate::support::{spawn_app, TestApp};
+use crate::support::{scalar, spawn_app, TestApp};
 use reqwest::StatusCode;
 use std::time::Duration;
 
@@ -21,17 +21,11 @@ async fn room_with_two(app: &TestApp) -> (String, String, String) {
 }
 
 async fn content_of(app: &TestApp, id: i64) -> String {
-    let db = app.db().await;
-    use sea_orm::ConnectionTrait;
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT content FROM message WHERE id = {id}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<String>("", "content").unwrap()
+    scalar(
+        &app.db().await,
+        &format!("SELECT content FROM message WHERE id = {id}"),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -1,8 +1,7 @@
 //! Page loads: the login redirect, the room page, 404s.
 
-use crate::support::{location, panics_so_far, spawn_app};
+use crate::support::{location, panics_so_far, scalar, spawn_app};
 use reqwest::StatusCode;
-use sea_orm::ConnectionTrait;
 
 #[tokio::test]
 async fn home_page_offers_the_create_form() {
@@ -150,16 +149,8 @@ async fn the_home_page_lists_the_rooms_this_browser_opened() {
             .await;
     }
     let joined_at = || async {
-        let db = app.db().await;
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                "SELECT CAST(MAX(joined_at) AS TEXT) AS at FROM membership".to_owned(),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<String>("", "at").unwrap()
+        let sql = "SELECT CAST(MAX(joined_at) AS TEXT) FROM membership";
+        scalar::<String>(&app.db().await, sql).await
     };
     let before = joined_at().await;
     app.get_page(&format!("/chatrooms/{first}/"), Some(&cookie))

@@ -1,7 +1,7 @@
 //! Rate limits: over budget a request gets 429 with Retry-After and a clear message, and
 //! nothing is stored.
 
-use crate::support::{spawn_limited_app, TestApp};
+use crate::support::{scalar, spawn_limited_app, TestApp};
 use reqwest::{header, StatusCode};
 
 /// Asserts `res` is a rate-limit refusal and returns its Retry-After seconds.
@@ -221,17 +221,9 @@ async fn moderation_actions_are_limited_per_session() {
     // The refused one changed nothing: the last that passed still holds.
     let last_passed = passed - 1;
     let expected = if last_passed % 2 == 0 { 5 } else { 0 };
-    use sea_orm::ConnectionTrait;
     let db = app.db().await;
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT CAST(slow_mode_secs AS BIGINT) AS n FROM chat".to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.try_get::<i64>("", "n").unwrap(), expected);
+    let slow_mode: i64 = scalar(&db, "SELECT CAST(slow_mode_secs AS BIGINT) FROM chat").await;
+    assert_eq!(slow_mode, expected);
 }
 
 /// `passed` is the burst, plus at most the tokens `per_sec` could refill in `elapsed`.

@@ -154,23 +154,23 @@ pub async fn spawn_capped_app(per_address: usize) -> TestApp {
     app
 }
 
-async fn spawn(settings: Settings) -> TestApp {
-    let connections = server::admission::ConnectionLimits {
+/// The connection caps of most tests: tests come from one address, far more at once than
+/// people do.
+fn uncapped() -> server::admission::ConnectionLimits {
+    server::admission::ConnectionLimits {
         total: server::admission::ConnectionLimits::total_from_file_limit(),
-        // Tests come from one address, far more at once than people do.
         per_address: None,
-    };
-    spawn_with(settings, connections).await
+    }
+}
+
+async fn spawn(settings: Settings) -> TestApp {
+    spawn_with(settings, uncapped()).await
 }
 
 /// Like [`spawn_app`], with a built bundle in the site root: `(path under the site root,
 /// contents)` for each file.
 pub async fn spawn_app_with_site(files: &[(&str, &[u8])]) -> TestApp {
-    let connections = server::admission::ConnectionLimits {
-        total: server::admission::ConnectionLimits::total_from_file_limit(),
-        per_address: None,
-    };
-    spawn_in(tempdir_with(files), test_settings(), connections).await
+    spawn_in(tempdir_with(files), test_settings(), uncapped()).await
 }
 
 /// A temporary folder holding `files`.
@@ -416,15 +416,21 @@ impl TestApp {
 
 /// The number of rows in `table`.
 pub async fn count_rows(db: &DatabaseConnection, table: &str) -> i64 {
+    scalar(db, &format!("SELECT COUNT(*) FROM {table}")).await
+}
+
+/// The first column of the first row `sql` returns.
+pub async fn scalar<T: sea_orm::TryGetable>(db: &DatabaseConnection, sql: &str) -> T {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
+            sql.to_owned(),
         ))
         .await
-        .expect("count query")
+        .expect("query")
         .expect("a row");
-    row.try_get::<i64>("", "n").expect("count")
+    row.try_get_by_index::<T>(0)
+        .expect("a value of the type asked for")
 }
 
 /// The `chat_session=...` pair from a response's Set-Cookie, ready for a Cookie header.
