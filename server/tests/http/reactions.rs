@@ -298,6 +298,8 @@ async fn edits_and_reactions_on_one_instance_reach_pages_on_the_other_and_resume
     let bob = b.login("bob").await;
     let id = a.send(&key, &ann, "hello from a").await;
     let mut bob_on_b = b.events(&key, &bob, None).await;
+    // Live before anything changes: a stream opened without a position replays nothing.
+    bob_on_b.next_of("presence", WAIT).await.expect("live");
 
     // Made on A, seen on B, in order.
     let res = a.edit_message(&key, &ann, id, "hello from a, edited").await;
