@@ -2,7 +2,7 @@
 //! parsed user input ([`input`]), ids ([`ids`]), the plain serde types that cross the wire
 //! ([`model`]), roles and room settings ([`moderation`]), the live events of a room ([`live`]),
 //! the site's paths ([`paths`]), how long identities last ([`policy`]), reactions
-//! ([`reactions`]) and who a message mentions ([`mentions`]).
+//! ([`reactions`]), who a message mentions ([`mentions`]) and the colour theme ([`theme`]).
 
 pub mod ids;
 pub mod input;
@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod paths;
 pub mod policy;
 pub mod reactions;
+pub mod theme;
 
 pub use ids::{ChatId, MessageId, Seq};
 pub use input::{HashKey, InvalidInput, LocalPath, MessageText, Passphrase, RoomName, Username};

@@ -74,13 +74,6 @@ impl Quote {
     }
 }
 
-impl ChatMessage {
-    /// `HH:MM` of the timestamp (UTC), for display next to the message.
-    pub fn short_time(&self) -> &str {
-        self.timestamp.get(11..16).unwrap_or("")
-    }
-}
-
 /// Everything the chatroom page needs on first render.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomView {

@@ -47,11 +47,13 @@ test("change name and log out from the room", async ({ page }) => {
   const login = new LoginPage(page);
   const roomUrl = page.url();
 
+  await room.openMenu();
   await page.getByRole("link", { name: "Change name" }).click();
   await login.expectShown();
   await login.logIn("erin2");
   await room.expectOpenAs("Account room", "erin2");
 
+  await room.openMenu();
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL(/\/$/);
   await page.goto(roomUrl);

@@ -65,6 +65,15 @@ export class RoomPage {
     await expect(this.messages().locator(".content")).toHaveText(expected.map(([, t]) => t));
   }
 
+  /** Opens the header's menu (account, share link, theme, room settings), if it is closed. */
+  async openMenu() {
+    const menu = this.page.locator("details.room-menu");
+    if ((await menu.getAttribute("open")) === null) {
+      await menu.locator(":scope > summary").click();
+    }
+    await expect(menu).toHaveAttribute("open", "");
+  }
+
   async shareLink(): Promise<string> {
     return this.page.locator("#share-url").inputValue();
   }

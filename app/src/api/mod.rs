@@ -7,13 +7,14 @@ pub mod moderation;
 
 use crate::error::AppError;
 use domain::model::{ChatMessage, RecentRoom, RoomView};
+use domain::theme::Theme;
 use domain::MessageId;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::request::{
     client_ip, current_token, ensure_browser_id, public_origin, rate_limit, request_traits,
-    session_if_any, set_session_cookie, Request,
+    session_if_any, set_session_cookie, set_theme_cookie, Request,
 };
 #[cfg(feature = "ssr")]
 use backend::{
@@ -108,6 +109,16 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Remembers the colour theme the visitor chose ("system", "light" or "dark") in a cookie.
+#[server(endpoint = "set_theme")]
+pub async fn set_theme(theme: String) -> Result<Theme, AppError> {
+    let request = Request::current()?;
+    let theme = Theme::parse(&theme)
+        .ok_or_else(|| AppError::Invalid("Choose the system's theme, light or dark.".to_owned()))?;
+    set_theme_cookie(&request, theme)?;
+    Ok(theme)
+}
+
 /// Everything the chatroom page shows on first render.
 #[server(endpoint = "load_room")]
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
@@ -117,7 +128,7 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     // Opening the room through its link is what lets this session read it by id later, and
     // keep entering it once it is locked.
     let address = request_traits(&request).address;
-    memberships::record(&request.db, session.id, room.id, &address).await?;
+    memberships::record(&request.db, session.id, session.claim_id, room.id, &address).await?;
     let me = session.name;
     // The feed position first: whatever changes after it reaches the page by the live stream.
     let seq = rooms::last_seq(&request.db, room.id).await?;
@@ -276,12 +287,18 @@ pub(crate) async fn enter_room(
     Ok((entry, session))
 }
 
-/// The rooms this browser's session opened most recently (empty when not logged in).
+/// The rooms this browser's session, or its name from any browser, opened most recently (empty
+/// when not logged in).
 #[server(endpoint = "recent_rooms")]
 pub async fn recent_rooms() -> Result<Vec<RecentRoom>, AppError> {
     let request = Request::current()?;
     match session_if_any(&request).await? {
-        Some(session) => Ok(memberships::recent(&request.db, session.id, RECENT_ROOMS).await?),
+        Some(session) => {
+            Ok(
+                memberships::recent(&request.db, session.id, session.claim_id, RECENT_ROOMS)
+                    .await?,
+            )
+        }
         None => Ok(Vec::new()),
     }
 }

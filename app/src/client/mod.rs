@@ -1,7 +1,8 @@
-//! Browser-side helpers that are not components: the live connection, page visibility and
-//! mention notifications.
+//! Browser-side helpers that are not components: the live connection, page visibility,
+//! mention notifications and closing menus.
 //! They compile on the server too but only run in effects, i.e. in the browser.
 
 pub mod flash;
 pub mod live;
+pub mod menus;
 pub mod notify;

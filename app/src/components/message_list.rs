@@ -5,26 +5,13 @@ use crate::components::moderation::{DeleteMessageButton, ModActions, PersonActio
 use crate::components::own_message::{OwnActions, OwnMessageActions};
 use crate::components::reactions::{ReactActions, ReactButton, ReactionCounts, ReactionPicker};
 use crate::rich_text::{segments, Segment};
+use crate::timeline::Moment;
 use domain::mentions;
 use domain::model::{ChatMessage, Quote};
 use domain::moderation::{Role, RoomState};
-use domain::{HashKey, MessageId};
+use domain::{HashKey, MessageId, Seq};
 use leptos::html::Ol;
 use leptos::prelude::*;
-
-/// `HH:MM` of an RFC 3339 timestamp: in the browser's time zone once `local` is set, in UTC
-/// before (server rendering has no idea of the reader's zone).
-fn display_time(message: &ChatMessage, local: bool) -> String {
-    #[cfg(feature = "hydrate")]
-    if local {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&message.timestamp));
-        if !date.get_time().is_nan() {
-            return format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
-        }
-    }
-    let _ = local;
-    message.short_time().to_owned()
-}
 
 /// Plain text with the mentions of `me` marked.
 fn text_with_mentions(text: &str, me: &str) -> AnyView {
@@ -60,8 +47,11 @@ fn rich_content(text: &str, me: &str) -> Vec<AnyView> {
 }
 
 /// Renders `messages`, each with its sender (and their role) and time; the text is never
-/// interpreted as HTML. A deleted message shows who took it away; owners and moderators get a
-/// Delete button on every other one, and the actions on its author.
+/// interpreted as HTML. A run of messages from one person shows their name once, and each new
+/// day starts with its date. Only messages that arrive after the page opened are in the live
+/// region (`role="log"`): older history loaded by scrolling back is not announced. A deleted
+/// message shows who took it away; owners and moderators get a Delete button on every other
+/// one, and the actions on its author.
 #[component]
 pub fn MessageList(
     messages: RwSignal<Vec<ChatMessage>>,
@@ -75,7 +65,7 @@ pub fn MessageList(
     /// Whether older messages are being fetched.
     #[prop(into)]
     loading_older: Signal<bool>,
-    /// The scrolling list element.
+    /// The list of the live region (the scroller is around it).
     list_ref: NodeRef<Ol>,
     /// The room's roles (for badges).
     #[prop(into)]
@@ -103,42 +93,51 @@ pub fn MessageList(
     // Switch to local times only after hydration, so the first render matches the server's.
     let local = RwSignal::new(false);
     Effect::new(move |_| local.set(true));
+    // What the page opened with, and all that arrives later, is in the log; what scrolling back
+    // loads goes above it.
+    let first_live = messages.with_untracked(|l| l.first().map_or(MessageId::START, |m| m.id));
     let pending_author = me.clone();
+    let context = ListContext {
+        me,
+        local,
+        state,
+        my_role,
+        hash_key,
+        actions,
+        own,
+        replying,
+        jump,
+        react,
+        unread_from,
+        reuse_rendered,
+    };
+    let older_context = context.clone();
     view! {
-        <ol class="messages" aria-live="polite" node_ref=list_ref>
+        <ol class="messages older" aria-label="Earlier messages">
             <Show when=move || loading_older.get()>
                 <li class="loading-older">"Loading older messages…"</li>
             </Show>
-            // Keyed by version too: a changed message (deleted, …) is drawn anew, and so is a
-            // reply whose original was deleted.
             <For
-                each=move || messages.get()
-                key=|m| (m.id, m.seq, m.reply_to.as_ref().is_some_and(|q| q.deleted))
-                let:message
+                each=move || messages.with(|list| placed(list, |id| id < first_live))
+                key=Placed::key
+                let:placed
             >
-                <Show when={
-                    let id = message.id;
-                    move || unread_from.get() == Some(id)
-                }>
-                    <li class="unread-divider" role="separator">"New messages"</li>
-                </Show>
-                {message_view(
-                    ItemInputs {
-                        message,
-                        me: me.clone(),
-                        local,
-                        state,
-                        my_role,
-                        hash_key: hash_key.clone(),
-                        actions,
-                        own,
-                        replying,
-                        jump,
-                        react,
-                    },
-                    reuse_rendered,
-                )}
+                {older_context.item(placed)}
             </For>
+        </ol>
+        <div role="log" aria-live="polite" aria-label="Messages">
+            <ol class="messages" node_ref=list_ref>
+                <For
+                    each=move || messages.with(|list| placed(list, |id| id >= first_live))
+                    key=Placed::key
+                    let:placed
+                >
+                    {context.item(placed)}
+                </For>
+            </ol>
+        </div>
+        // Outside the log: one's own message is announced once, when stored.
+        <ol class="pending-list">
             {move || {
                 pending
                     .get()
@@ -155,12 +154,125 @@ pub fn MessageList(
                     })
             }}
         </ol>
-        <Show when=move || messages.with(Vec::is_empty) && pending.with(Option::is_none)>
-            <p class="empty">"No messages yet. Say hello!"</p>
-        </Show>
     }
     // Erase the deep view type: it keeps the room page's type (and compile times) small.
     .into_any()
+}
+
+/// Whose and when the message before another was: what runs and day separators depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Previous {
+    id: MessageId,
+    username: String,
+    timestamp: String,
+}
+
+/// A message with the one before it in the list.
+#[derive(Debug, Clone)]
+struct Placed {
+    message: ChatMessage,
+    previous: Option<Previous>,
+}
+
+impl Placed {
+    /// Keyed by version too: a changed message (deleted, …) is drawn anew, and so is a reply
+    /// whose original was deleted, or a message whose predecessor changed (older history loaded
+    /// above it).
+    fn key(&self) -> (MessageId, Seq, bool, Option<MessageId>) {
+        let m = &self.message;
+        (
+            m.id,
+            m.seq,
+            m.reply_to.as_ref().is_some_and(|q| q.deleted),
+            self.previous.as_ref().map(|p| p.id),
+        )
+    }
+}
+
+/// The messages of `list` whose id passes `keep`, each with its predecessor in the whole list.
+fn placed(list: &[ChatMessage], keep: impl Fn(MessageId) -> bool) -> Vec<Placed> {
+    list.iter()
+        .enumerate()
+        .filter(|(_, m)| keep(m.id))
+        .map(|(at, message)| Placed {
+            message: message.clone(),
+            previous: at.checked_sub(1).map(|before| {
+                let p = &list[before];
+                Previous {
+                    id: p.id,
+                    username: p.username.clone(),
+                    timestamp: p.timestamp.clone(),
+                }
+            }),
+        })
+        .collect()
+}
+
+/// What every message of one list shares.
+#[derive(Clone)]
+struct ListContext {
+    me: String,
+    local: RwSignal<bool>,
+    state: Signal<RoomState>,
+    my_role: Signal<Option<Role>>,
+    hash_key: HashKey,
+    actions: ModActions,
+    own: OwnActions,
+    replying: RwSignal<Option<Quote>>,
+    jump: Callback<MessageId>,
+    react: ReactActions,
+    unread_from: Signal<Option<MessageId>>,
+    reuse_rendered: bool,
+}
+
+impl ListContext {
+    /// One entry: the day's separator when a new day starts, the unread divider, the message.
+    fn item(&self, placed: Placed) -> AnyView {
+        let Placed { message, previous } = placed;
+        let local = self.local;
+        let separator = {
+            let timestamp = message.timestamp.clone();
+            let before = previous.as_ref().map(|p| p.timestamp.clone());
+            move || {
+                let local = local.get();
+                let day = Moment::of(&timestamp, local)?.day;
+                let before = before.as_deref().and_then(|t| Moment::of(t, local));
+                if before.is_some_and(|b| b.day == day) {
+                    return None;
+                }
+                let today = Moment::now(local)?.day;
+                Some(view! {
+                    <li class="day-separator">
+                        <time datetime=day.iso()>{day.label(today)}</time>
+                    </li>
+                })
+            }
+        };
+        let unread_from = self.unread_from;
+        let id = message.id;
+        let inputs = ItemInputs {
+            message,
+            previous,
+            me: self.me.clone(),
+            local,
+            state: self.state,
+            my_role: self.my_role,
+            hash_key: self.hash_key.clone(),
+            actions: self.actions,
+            own: self.own,
+            replying: self.replying,
+            jump: self.jump,
+            react: self.react,
+        };
+        view! {
+            {separator}
+            <Show when=move || unread_from.get() == Some(id)>
+                <li class="unread-divider">"New messages"</li>
+            </Show>
+            {message_view(inputs, self.reuse_rendered)}
+        }
+        .into_any()
+    }
 }
 
 /// One message: on the server, reused from an earlier page load when `reuse_rendered`. Like a
@@ -199,6 +311,9 @@ fn reused_html(item: ItemInputs) -> AnyView {
         item.my_role.get_untracked(),
         item.state.with_untracked(|s| s.role_of(&message.username)),
         item.react.picking.get_untracked() == Some(message.id),
+        item.previous
+            .as_ref()
+            .map(|p| (p.username.as_str(), p.timestamp.as_str())),
     ));
     let html = get_or_render(key, || message_item(item).to_html());
     InertElement::new(html).into_any()
@@ -207,6 +322,7 @@ fn reused_html(item: ItemInputs) -> AnyView {
 /// Everything one message's rendering depends on.
 struct ItemInputs {
     message: ChatMessage,
+    previous: Option<Previous>,
     me: String,
     local: RwSignal<bool>,
     state: Signal<RoomState>,
@@ -224,6 +340,7 @@ struct ItemInputs {
 fn message_item(item: ItemInputs) -> AnyView {
     let ItemInputs {
         message,
+        previous,
         me,
         local,
         state,
@@ -326,9 +443,29 @@ fn message_item(item: ItemInputs) -> AnyView {
             Some((delete, person))
         }
     };
-    let time = {
-        let message = message.clone();
-        move || display_time(&message, local.get())
+    let clock = {
+        let timestamp = message.timestamp.clone();
+        move || Moment::of(&timestamp, local.get()).map(|m| m.clock())
+    };
+    let full_time = {
+        let timestamp = message.timestamp.clone();
+        move || {
+            let local = local.get();
+            Moment::of(&timestamp, local).map(|m| m.full(local))
+        }
+    };
+    // A run: the same author as the message before, on the same day, within minutes.
+    let continued = {
+        let (author, timestamp) = (message.username.clone(), message.timestamp.clone());
+        move || {
+            let local = local.get();
+            previous.as_ref().is_some_and(|p| {
+                p.username == author
+                    && Moment::of(&timestamp, local)
+                        .zip(Moment::of(&p.timestamp, local))
+                        .is_some_and(|(this, before)| this.continues(&before))
+            })
+        }
     };
     let content = match message.deleted {
         Some(deletion) => {
@@ -365,6 +502,7 @@ fn message_item(item: ItemInputs) -> AnyView {
             class:mine=mine
             class:deleted=message.deleted.is_some()
             class:mentions-me=mentions_me
+            class:continued=continued
             // Focusable by a tap, which shows its actions on touch screens.
             tabindex="-1"
             data-id=message.id.0
@@ -373,8 +511,8 @@ fn message_item(item: ItemInputs) -> AnyView {
             <span class="meta">
                 <UserBadge name=author/>
                 <RoleBadge role/>
-                <time datetime=message.timestamp.clone() title=message.timestamp.clone()>
-                    {time}
+                <time datetime=message.timestamp.clone() title=full_time>
+                    {clock}
                 </time>
                 {edited}
                 <span class="actions">{reply} {react_button} {own_controls} {controls}</span>

@@ -7,7 +7,7 @@ use domain::moderation::{Role, RoomState};
 use domain::HashKey;
 use leptos::prelude::*;
 
-/// "Online: alice, bob" (several tabs of one person count once; the server dedupes).
+/// Everyone online, one per line (several tabs of one person count once; the server dedupes).
 #[component]
 pub fn PresenceList(
     online: RwSignal<Vec<String>>,
@@ -25,8 +25,7 @@ pub fn PresenceList(
     actions: ModActions,
 ) -> impl IntoView {
     view! {
-        <div class="presence">
-            <span class="label">"Online: "</span>
+        <ul class="presence">
             <For each=move || online.get() key=|name| name.clone() let:name>
                 <OnlinePerson
                     name
@@ -37,7 +36,7 @@ pub fn PresenceList(
                     actions
                 />
             </For>
-        </div>
+        </ul>
     }
     .into_any()
 }
@@ -75,11 +74,11 @@ fn OnlinePerson(
         }
     };
     view! {
-        <span class="online-user">
+        <li class="online-user">
             <UserBadge name/>
             <RoleBadge role/>
             {menu}
-        </span>
+        </li>
     }
     .into_any()
 }

@@ -11,9 +11,12 @@ use crate::components::{
     message_list::MessageList,
     moderation::{ModActions, RoleBadge, RoomSettings, SettingsData},
     own_message::OwnActions,
+    page::Page,
     presence::{PresenceList, TypingIndicator},
     reactions::ReactActions,
-    share_link::ShareLink,
+    room_header::{RoomHeader, PEOPLE_ID},
+    share_link::{CopyLinkButton, ShareLink},
+    theme_switch::ThemeSwitch,
 };
 use crate::error::AppError;
 use crate::raw_text::raw_text_content;
@@ -58,16 +61,18 @@ pub fn ChatroomPage() -> impl IntoView {
                     Ok(room) => view! { <Room room/> }.into_any(),
                     Err(AppError::NotLoggedIn) => match HashKey::parse(&hash_key()) {
                         Ok(key) => view! { <Redirect path=key.login_path()/> }.into_any(),
-                        Err(_) => view! { <NotFound/> }.into_any(),
+                        Err(_) => view! { <Page><NotFound/></Page> }.into_any(),
                     },
-                    Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <Page><NotFound/></Page> }.into_any(),
                     Err(err) => {
                         view! {
-                            <section class="card">
-                                <h1>"Could not open this chatroom"</h1>
-                                <p class="form-error">{err.to_string()}</p>
-                                <p><a href="/">"Back to the start page"</a></p>
-                            </section>
+                            <Page>
+                                <section class="card">
+                                    <h1>"Could not open this chatroom"</h1>
+                                    <p class="form-error">{err.to_string()}</p>
+                                    <p><a href="/">"Back to the start page"</a></p>
+                                </section>
+                            </Page>
                         }
                             .into_any()
                     }
@@ -148,6 +153,9 @@ fn Room(room: RoomView) -> impl IntoView {
     let has_older = RwSignal::new(has_older);
     let loading_older = RwSignal::new(false);
     let ended = RwSignal::new(None::<Ended>);
+    // New messages that arrived below while the reader was scrolled up.
+    let below = RwSignal::new(0usize);
+    let people_open = RwSignal::new(false);
     let list_ref = NodeRef::<leptos::html::Ol>::new();
     let send = ServerAction::<SendMessage>::new();
     let actions = ModActions::new();
@@ -235,11 +243,24 @@ fn Room(room: RoomView) -> impl IntoView {
         ended,
         has_older,
         list_ref,
+        below,
+    });
+    // Esc closes the list of people where it covers the messages.
+    Effect::new(move |_| {
+        let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Escape" {
+                people_open.set(false);
+            }
+        });
+        on_cleanup(move || escape.remove());
     });
 
     let on_scroll = {
         let hash_key = hash_key.clone();
         move |_| {
+            if below.get_untracked() != 0 && is_near_bottom(list_ref) {
+                below.set(0);
+            }
             load_older_if_at_top(
                 hash_key.clone(),
                 messages,
@@ -289,72 +310,127 @@ fn Room(room: RoomView) -> impl IntoView {
             notes.join(" ")
         })
     };
+    let online_count = Signal::derive(move || online.with(Vec::len));
+    let name = Signal::derive(move || state.with(|s| s.name.clone()));
+    let is_empty = move || messages.with(Vec::is_empty) && pending.with(Option::is_none);
+    let to_newest = move |_| {
+        below.set(0);
+        scroll_to_bottom(list_ref);
+    };
+    let (menu_me, menu_key) = (me.clone(), hash_key.clone());
     let room_view = view! {
-        <header class="room-header">
-            <h1>{move || state.with(|s| s.name.clone())}</h1>
-            <p class="whoami">"You are " <strong>{me.clone()}</strong></p>
-            <RoleBadge role=my_role/>
-            <AccountMenu hash_key=hash_key.clone()/>
-            <MentionAlerts/>
-            <p class="status" class:offline=move || status.get() != LiveStatus::Live>
-                {move || match status.get() {
-                    LiveStatus::Static => "reload the page for new messages",
-                    LiveStatus::Live => "live",
-                    LiveStatus::Reconnecting => "reconnecting…",
-                    LiveStatus::Ended => "closed",
-                }}
-            </p>
-            <p class="room-notes">{room_notes}</p>
-        </header>
-        {settings}
-        <PresenceList online state me=me.clone() hash_key=hash_key.clone() my_role actions/>
-        <div class="scroller" on:scroll=on_scroll>
-            <MessageList
-                messages
-                me=me.clone()
-                unread_from
-                pending
-                loading_older
-                list_ref
-                state
-                my_role
-                hash_key=hash_key.clone()
-                actions
-                own
-                replying
-                jump
-                react
-                reuse_rendered
-            />
-        </div>
-        <TypingIndicator typing/>
-        // A refused reaction says why (the picker shows it while open).
-        <FormError error=Signal::derive(move || {
-            if react.picking.get().is_some() { None } else { react.react.value().with(error_text) }
-        })/>
-        <Composer hash_key=hash_key.clone() send replying me=me.clone() names/>
-        <ShareLink url=share_url/>
-        <p class="export hint">
-            "Download the history: "
-            <a href=hash_key.export_path(ExportFormat::Json) download aria-label="Download the history as JSON">
-                "JSON"
-            </a>
-            " · "
-            <a
-                href=hash_key.export_path(ExportFormat::Markdown)
-                download
-                aria-label="Download the history as Markdown"
+        <RoomHeader name status=status online=online_count people_open>
+            <section aria-labelledby="menu-you">
+                <h2 id="menu-you">"You"</h2>
+                <p class="whoami">"You are " <strong>{menu_me}</strong></p>
+                <RoleBadge role=my_role/>
+                <AccountMenu hash_key=menu_key.clone()/>
+                <MentionAlerts/>
+            </section>
+            <section aria-labelledby="menu-room">
+                <h2 id="menu-room">"This room"</h2>
+                <ShareLink url=share_url/>
+                <p class="room-notes">{room_notes}</p>
+                <p class="export hint">
+                    "Download the history: "
+                    <a
+                        href=menu_key.export_path(ExportFormat::Json)
+                        download
+                        aria-label="Download the history as JSON"
+                    >
+                        "JSON"
+                    </a>
+                    " · "
+                    <a
+                        href=menu_key.export_path(ExportFormat::Markdown)
+                        download
+                        aria-label="Download the history as Markdown"
+                    >
+                        "Markdown"
+                    </a>
+                </p>
+                {settings}
+            </section>
+            <section>
+                <ThemeSwitch/>
+            </section>
+        </RoomHeader>
+        <div class="room-main">
+            <div class="timeline">
+                <div class="scroller" on:scroll=on_scroll>
+                    <MessageList
+                        messages
+                        me=me.clone()
+                        unread_from
+                        pending
+                        loading_older
+                        list_ref
+                        state
+                        my_role
+                        hash_key=hash_key.clone()
+                        actions
+                        own
+                        replying
+                        jump
+                        react
+                        reuse_rendered
+                    />
+                    <Show when=is_empty>
+                        <div class="empty">
+                            <p>"No messages yet. Say hello!"</p>
+                            <CopyLinkButton url=share_url label="Copy the invite link"/>
+                        </div>
+                    </Show>
+                </div>
+                <Show when=move || below.get() != 0>
+                    <button type="button" class="jump-new" on:click=to_newest>
+                        {move || new_messages_text(below.get())}
+                    </button>
+                </Show>
+            </div>
+            <aside
+                id=PEOPLE_ID
+                class="people"
+                class:open=move || people_open.get()
+                aria-labelledby="people-title"
             >
-                "Markdown"
-            </a>
-        </p>
+                <div class="people-head">
+                    <h2 id="people-title">{move || format!("Online ({})", online_count.get())}</h2>
+                    <a
+                        href="#"
+                        role="button"
+                        class="people-close"
+                        aria-label="Close the list of people"
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            people_open.set(false);
+                        }
+                    >
+                        "×"
+                    </a>
+                </div>
+                <PresenceList online state me=me.clone() hash_key=hash_key.clone() my_role actions/>
+            </aside>
+        </div>
+        <footer class="composer-bar">
+            <TypingIndicator typing/>
+            // A refused reaction says why (the picker shows it while open).
+            <FormError error=Signal::derive(move || {
+                if react.picking.get().is_some() {
+                    None
+                } else {
+                    react.react.value().with(error_text)
+                }
+            })/>
+            <Composer hash_key=hash_key.clone() send replying me=me.clone() names/>
+        </footer>
     }
     // Erase the deep view type: it keeps the page's type (and compile times) small.
     .into_any();
 
     view! {
         <Title text=title/>
-        <section class="room" data-live=move || (status.get() == LiveStatus::Live).to_string()>
+        <main class="room" data-live=move || (status.get() == LiveStatus::Live).to_string()>
             {move || {
                 ended
                     .get()
@@ -368,7 +444,7 @@ fn Room(room: RoomView) -> impl IntoView {
                     })
             }}
             <div class="room-body" class:gone=move || ended.get().is_some()>{room_view}</div>
-        </section>
+        </main>
     }
 }
 
@@ -401,6 +477,8 @@ struct LiveSetup {
     ended: RwSignal<Option<Ended>>,
     has_older: RwSignal<bool>,
     list_ref: NodeRef<leptos::html::Ol>,
+    /// New messages below the part of the list the reader is looking at.
+    below: RwSignal<usize>,
 }
 
 /// In the browser: opens the live stream and applies each event to the page's state (the one
@@ -423,6 +501,7 @@ fn start_live(setup: LiveSetup) {
         ended,
         has_older,
         list_ref,
+        below,
     } = setup;
     // Who typed when (ms since epoch); shown for TYPING_SHOWN after their last keystroke.
     let typed_at = StoredValue::new(Vec::<(String, f64)>::new());
@@ -482,6 +561,8 @@ fn start_live(setup: LiveSetup) {
                     }
                     if stick || mine {
                         scroll_to_bottom(list_ref);
+                    } else {
+                        below.update(|n| *n += 1);
                     }
                 }
                 LiveEvent::Room(new_state) => {
@@ -659,7 +740,17 @@ fn is_near_bottom(list_ref: NodeRef<leptos::html::Ol>) -> bool {
 }
 
 fn scroller(list_ref: NodeRef<leptos::html::Ol>) -> Option<web_sys::Element> {
-    list_ref.get_untracked().and_then(|ol| ol.parent_element())
+    list_ref
+        .get_untracked()
+        .and_then(|ol| ol.closest(".scroller").ok().flatten())
+}
+
+/// What the button to the newest messages says.
+fn new_messages_text(count: usize) -> String {
+    match count {
+        1 => "1 new message ↓".to_owned(),
+        n => format!("{n} new messages ↓"),
+    }
 }
 
 /// Scrolls the message list to its end once the DOM has caught up.
@@ -731,6 +822,12 @@ mod tests {
         assert_eq!(title_of("Lobby", 0, 0), "Lobby · Chat");
         assert_eq!(title_of("Lobby", 0, 3), "(3) Lobby");
         assert_eq!(title_of("Lobby", 1, 3), "(1 @) Lobby");
+    }
+
+    #[test]
+    fn the_new_messages_button_counts_them() {
+        assert_eq!(new_messages_text(1), "1 new message ↓");
+        assert_eq!(new_messages_text(4), "4 new messages ↓");
     }
 
     #[test]

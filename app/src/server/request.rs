@@ -9,6 +9,7 @@ use backend::identity::sessions::Session;
 use backend::moderation::bans::RequestTraits;
 use backend::rate_limit::{Action, Actor};
 use backend::Services;
+use domain::theme::Theme;
 use http::request::Parts;
 use leptos::prelude::use_context;
 use std::net::{IpAddr, SocketAddr};
@@ -105,6 +106,19 @@ pub fn set_session_cookie(request: &Request, token: Option<&str>) -> Result<(), 
         None => request.cookies.clear_value(),
     };
     append_cookie(request, &value)
+}
+
+/// Remembers `theme` in the browser's theme cookie.
+pub fn set_theme_cookie(request: &Request, theme: Theme) -> Result<(), AppError> {
+    append_cookie(request, &request.cookies.set_theme_value(theme))
+}
+
+/// The theme the page being rendered is for (the system's outside a request).
+pub fn theme_of_page() -> Theme {
+    match (use_context::<Parts>(), use_context::<Services>()) {
+        (Some(parts), Some(services)) => services.cookies.theme_from_headers(&parts.headers),
+        _ => Theme::System,
+    }
 }
 
 /// The site's origin as the visitor reached it (`http://host:port`), for share links. The

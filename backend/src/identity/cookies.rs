@@ -3,6 +3,10 @@
 //! it): a room's ban covers the browser it was made against, whatever name it uses next.
 
 use crate::random::is_browser_id;
+use domain::theme::Theme;
+
+/// The theme cookie's name: it holds no secret, so it needs no `__Host-` prefix.
+const THEME_COOKIE: &str = "chat_theme";
 
 /// How the session cookie is named and flagged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -77,6 +81,30 @@ impl CookiePolicy {
         )
     }
 
+    /// The colour theme the browser chose (the system's when it chose none).
+    pub fn theme_from_headers(self, headers: &http::HeaderMap) -> Theme {
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|header| token_from_cookie_header(header, THEME_COOKIE))
+            .and_then(Theme::parse)
+            .unwrap_or_default()
+    }
+
+    /// The `Set-Cookie` value that remembers `theme` (forgets the cookie for the system's).
+    pub fn set_theme_value(self, theme: Theme) -> String {
+        let max_age = match theme {
+            Theme::System => 0,
+            _ => COOKIE_MAX_AGE_SECS,
+        };
+        format!(
+            "{THEME_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{}",
+            theme.as_str(),
+            self.secure_flag()
+        )
+    }
+
     fn secure_flag(self) -> &'static str {
         if self.secure {
             "; Secure"
@@ -128,6 +156,24 @@ mod tests {
             secure.token_from_headers(&headers("__Host-chat_session=abc")),
             Some("abc")
         );
+    }
+
+    #[test]
+    fn the_theme_cookie_round_trips_and_defaults_to_the_system() {
+        let plain = CookiePolicy::default();
+        assert_eq!(plain.theme_from_headers(&headers("a=1")), Theme::System);
+        assert_eq!(
+            plain.theme_from_headers(&headers("chat_theme=dark; b=2")),
+            Theme::Dark
+        );
+        assert_eq!(
+            plain.theme_from_headers(&headers("chat_theme=<script>")),
+            Theme::System
+        );
+        let set = CookiePolicy { secure: true }.set_theme_value(Theme::Light);
+        assert!(set.starts_with("chat_theme=light;"), "{set}");
+        assert!(set.ends_with("; Secure"), "{set}");
+        assert!(plain.set_theme_value(Theme::System).contains("Max-Age=0"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Which session opened which chat through its link. Only members may read a chat by its id
 //! (`/chats/<id>/`); ids are sequential, the share link's key is what keeps a room private.
+//! The name's rooms (`claim_room`) are kept too: they follow it to another browser, and outlive
+//! a logout.
 
-use super::entities::{chat, membership, session};
+use super::entities::{chat, claim_room, membership, session};
 use domain::model::RecentRoom;
 use domain::{ChatId, HashKey};
 use sea_orm::sea_query::{OnConflict, Query};
@@ -14,12 +16,14 @@ use sea_orm::{
 /// it reads only (no write, no commit to wait for).
 const RECORD_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
-/// Notes that `session_id` opened `chat_id` (again) from `address`: its place in "recent
-/// rooms" moves up. A membership noted less than [`RECORD_EVERY`] ago from the same address,
-/// and still the session's most recent, is left as it is.
+/// Notes that `session_id`, holding the name `claim_id`, opened `chat_id` (again) from
+/// `address`: its place in "recent rooms" moves up. A membership noted less than
+/// [`RECORD_EVERY`] ago from the same address, and still the session's most recent, is left as
+/// it is.
 pub async fn record(
     db: &impl ConnectionTrait,
     session_id: i32,
+    claim_id: i32,
     chat_id: ChatId,
     address: &str,
 ) -> Result<(), crate::Error> {
@@ -58,6 +62,19 @@ pub async fn record(
         )
         .exec_without_returning(db)
         .await?;
+    let for_name = claim_room::ActiveModel {
+        claim_id: Set(claim_id),
+        chat_id: Set(chat_id.0),
+        opened_at: Set(now),
+    };
+    claim_room::Entity::insert(for_name)
+        .on_conflict(
+            OnConflict::columns([claim_room::Column::ClaimId, claim_room::Column::ChatId])
+                .update_column(claim_room::Column::OpenedAt)
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -82,9 +99,9 @@ pub async fn is_member_by_claim(
     claim_id: i32,
     chat_id: ChatId,
 ) -> Result<bool, crate::Error> {
-    Ok(membership::Entity::find()
-        .filter(membership::Column::ChatId.eq(chat_id.0))
-        .filter(membership::Column::SessionId.in_subquery(sessions_of(claim_id)))
+    Ok(claim_room::Entity::find()
+        .filter(claim_room::Column::ClaimId.eq(claim_id))
+        .filter(claim_room::Column::ChatId.eq(chat_id.0))
         .count(db)
         .await?
         > 0)
@@ -108,6 +125,11 @@ pub async fn remove_claim(
     membership::Entity::delete_many()
         .filter(membership::Column::ChatId.eq(chat_id.0))
         .filter(membership::Column::SessionId.in_subquery(sessions_of(claim_id)))
+        .exec(db)
+        .await?;
+    claim_room::Entity::delete_many()
+        .filter(claim_room::Column::ClaimId.eq(claim_id))
+        .filter(claim_room::Column::ChatId.eq(chat_id.0))
         .exec(db)
         .await?;
     Ok(())
@@ -163,27 +185,47 @@ pub async fn move_all(db: &impl ConnectionTrait, from: i32, to: i32) -> Result<(
     Ok(())
 }
 
-/// The rooms this session opened most recently, newest first.
+/// The rooms this session, or any session holding its name `claim_id`, opened most recently,
+/// newest first: a passphrase-protected name finds its rooms in every browser it logs in from.
 pub async fn recent(
     db: &impl ConnectionTrait,
     session_id: i32,
+    claim_id: i32,
     limit: u64,
 ) -> Result<Vec<RecentRoom>, crate::Error> {
-    let rows = membership::Entity::find()
+    let by_session = membership::Entity::find()
         .filter(membership::Column::SessionId.eq(session_id))
         .order_by_desc(membership::Column::JoinedAt)
         .limit(limit)
         .find_also_related(chat::Entity)
         .all(db)
-        .await?;
-    Ok(rows
+        .await?
         .into_iter()
-        .filter_map(|(_, chat)| chat)
-        .filter_map(|chat| {
+        .map(|(m, chat)| (m.joined_at, chat));
+    let by_name = claim_room::Entity::find()
+        .filter(claim_room::Column::ClaimId.eq(claim_id))
+        .order_by_desc(claim_room::Column::OpenedAt)
+        .limit(limit)
+        .find_also_related(chat::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(r, chat)| (r.opened_at, chat));
+    let mut rooms: Vec<_> = by_session
+        .chain(by_name)
+        .filter_map(|(at, chat)| Some((at, chat?)))
+        .collect();
+    rooms.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    let mut seen = std::collections::HashSet::new();
+    Ok(rooms
+        .into_iter()
+        .filter(|(_, chat)| seen.insert(chat.id))
+        .filter_map(|(_, chat)| {
             Some(RecentRoom {
                 hash_key: HashKey::parse(&chat.hash_key).ok()?,
                 name: chat.name,
             })
         })
+        .take(limit as usize)
         .collect())
 }

@@ -835,6 +835,7 @@ async fn moderation_rows(fx: &Fixture) -> Result<String, String> {
         "SELECT COUNT(*) AS n FROM retired_link",
         "SELECT COUNT(*) AS n FROM moderation_log",
         "SELECT COUNT(*) AS n FROM membership",
+        "SELECT COUNT(*) AS n FROM claim_room",
         "SELECT COUNT(*) AS n FROM message WHERE deleted_by IS NOT NULL",
         "SELECT COUNT(*) AS n FROM chat WHERE locked OR slow_mode_secs > 0 OR retention_days IS NOT NULL OR name = 'pwned'",
     ] {

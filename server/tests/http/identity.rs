@@ -296,3 +296,35 @@ async fn names_claimed_before_look_alike_keys_get_them_oldest_first() {
         backend::identity::claims::Owner::Claim(claim) if claim.name == "Alice"
     ));
 }
+
+#[tokio::test]
+async fn a_passphrase_name_finds_its_rooms_in_another_browser_even_after_logging_out() {
+    let app = spawn_app().await;
+    let key = app.create_room("Book club").await;
+    let res = login_as(&app, "reader", "correct horse battery", None).await;
+    let first = crate::support::session_cookie(&res).expect("cookie");
+    let room = format!("/chatrooms/{key}/");
+    assert_eq!(
+        app.get_page(&room, Some(&first)).await.status(),
+        StatusCode::OK
+    );
+    let res = app.call("logout", &[], Some(&first)).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(
+        app.count("membership").await,
+        0,
+        "the session's rooms went with it"
+    );
+
+    // Another browser, the same name: the room is listed there.
+    let res = login_as(&app, "reader", "correct horse battery", None).await;
+    let second = crate::support::session_cookie(&res).expect("cookie");
+    let html = app.get_page("/", Some(&second)).await.text().await.unwrap();
+    assert!(html.contains("Your recent rooms"), "{html}");
+    assert!(html.contains(&room) && html.contains("Book club"), "{html}");
+
+    // Nobody else's list has it.
+    let other = app.login("writer").await;
+    let html = app.get_page("/", Some(&other)).await.text().await.unwrap();
+    assert!(!html.contains("Book club"), "{html}");
+}

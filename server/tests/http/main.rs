@@ -7,6 +7,7 @@ mod chats_api;
 mod cluster;
 mod hardening;
 mod identity;
+mod install;
 mod live;
 mod moderation;
 mod own_messages;

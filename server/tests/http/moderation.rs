@@ -210,6 +210,7 @@ async fn snapshot(db: &sea_orm::DatabaseConnection) -> String {
         "retired_link",
         "moderation_log",
         "membership",
+        "claim_room",
     ] {
         out += &format!("{table}={} ", crate::support::count_rows(db, table).await);
     }

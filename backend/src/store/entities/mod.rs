@@ -1,7 +1,9 @@
 //! SeaORM entities: the Chat, Message and Session models of `docs/functional-spec.md`, which
-//! session opened which chat, who owns which username and under which keys.
+//! session opened which chat (and which name, from any browser), who owns which username and
+//! under which keys.
 
 pub mod chat;
+pub mod claim_room;
 pub mod membership;
 pub mod message;
 pub mod moderation_log;
