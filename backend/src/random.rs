@@ -2,7 +2,7 @@
 //! a ChaCha CSPRNG seeded and periodically reseeded from the OS).
 
 use domain::input::URL_SAFE_ALPHABET;
-use domain::HashKey;
+use domain::{ClientId, HashKey};
 use rand::{Rng, RngCore};
 
 /// Symbols in a session token: 43 × 6 = 258 random bits.
@@ -13,6 +13,13 @@ pub fn new_hash_key() -> HashKey {
     let mut bytes = [0_u8; HashKey::LEN];
     rand::rng().fill_bytes(&mut bytes);
     HashKey::from_random_bytes(bytes)
+}
+
+/// A fresh message id for a form rendered without JavaScript (128 random bits).
+pub fn new_client_id() -> ClientId {
+    let mut bytes = [0_u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    ClientId::from_random_bytes(bytes)
 }
 
 /// Symbols in a browser id: 22 × 6 = 132 random bits.

@@ -289,6 +289,48 @@ impl LocalPath {
     }
 }
 
+/// The id the sender's browser gives a message before sending it (a UUID, or any 8 to 64 of
+/// `A-Z a-z 0-9 - _`): sending the same id twice stores one message, so a retry after a timeout
+/// or a dropped connection never doubles it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// The fewest symbols an id may have.
+    pub const MIN_LEN: usize = 8;
+    /// The most symbols an id may have.
+    pub const MAX_LEN: usize = 64;
+
+    /// Parses the optional form field: empty means "no id" (the message is not deduplicated).
+    pub fn parse_optional(raw: Option<&str>) -> Result<Option<Self>, InvalidInput> {
+        let raw = match raw.map(str::trim) {
+            None | Some("") => return Ok(None),
+            Some(raw) => raw,
+        };
+        let well_formed = (Self::MIN_LEN..=Self::MAX_LEN).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(Some(Self(raw.to_owned())))
+        } else {
+            Err(InvalidInput(
+                "The message's id is malformed; reload the page and send it again.".into(),
+            ))
+        }
+    }
+
+    /// A new id from 16 random bytes (the caller brings them from a CSPRNG), in hex.
+    pub fn from_random_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The id as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,5 +512,30 @@ mod tests {
         ] {
             assert_eq!(LocalPath::parse_or_home(evil).as_str(), "/", "{evil:?}");
         }
+    }
+
+    #[test]
+    fn client_ids_are_uuids_or_similar_and_nothing_else() {
+        let uuid = "3f2b8c1e-9a4d-4f6b-8e2a-1c5d7e9f0a3b";
+        assert_eq!(
+            ClientId::parse_optional(Some(uuid))
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            uuid
+        );
+        assert_eq!(ClientId::parse_optional(None), Ok(None));
+        assert_eq!(ClientId::parse_optional(Some(" ")), Ok(None));
+        for bad in [
+            "short",
+            "has space inside",
+            "<script>alert(1)</script>",
+            &"a".repeat(65),
+        ] {
+            assert!(ClientId::parse_optional(Some(bad)).is_err(), "{bad}");
+        }
+        let made = ClientId::from_random_bytes([0xab; 16]);
+        assert_eq!(made.as_str().len(), 32);
+        assert!(ClientId::parse_optional(Some(made.as_str())).is_ok());
     }
 }

@@ -16,4 +16,6 @@ pub mod reactions;
 pub mod theme;
 
 pub use ids::{ChatId, MessageId, Seq};
-pub use input::{HashKey, InvalidInput, LocalPath, MessageText, Passphrase, RoomName, Username};
+pub use input::{
+    ClientId, HashKey, InvalidInput, LocalPath, MessageText, Passphrase, RoomName, Username,
+};

@@ -276,3 +276,37 @@ test("keyboard only: create a room, log in, send, reply, react and use the menu"
   await expect(summary).toBeFocused();
   await context.close();
 });
+
+test("without JavaScript the same screen works: people by a link, the menu and the theme by forms", async ({
+  browser,
+}) => {
+  const context = await browser.newContext({
+    baseURL: server.baseURL,
+    viewport: { width: 390, height: 844 },
+    javaScriptEnabled: false,
+  });
+  const page = await context.newPage();
+  await page.goto("/");
+  await new HomePage(page).createRoom("Plain screen");
+  await new LoginPage(page).logIn("plainreader");
+  await expect(page.getByRole("heading", { name: "Plain screen" })).toBeVisible();
+  await expect(page.getByLabel("Message", { exact: true })).toBeInViewport();
+  const header = await page.locator(".room-header").boundingBox();
+  expect(header!.height).toBeLessThanOrEqual(0.15 * 844);
+
+  // The count is a link to the list of people, which then covers the messages.
+  await expect(page.locator("#people")).toBeHidden();
+  await page.locator(".online-count").click();
+  await expect(page).toHaveURL(/#people$/);
+  await expect(page.locator("#people .online-user .author")).toHaveText(["plainreader"]);
+  await page.getByLabel("Close the list of people").click();
+  await expect(page.locator("#people")).toBeHidden();
+
+  // The menu is a disclosure; its theme buttons are forms that come back to the room.
+  await page.locator("details.room-menu > summary").click();
+  await page.getByRole("button", { name: "Dark" }).click();
+  await expect(page.getByRole("heading", { name: "Plain screen" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await expect(page.locator("html")).toHaveCSS("background-color", BACKGROUND.dark);
+  await context.close();
+});

@@ -1,7 +1,7 @@
 //! Schema history for Chat, Message, Session, Membership (which session opened which chat),
 //! UsernameClaim (who owns a name), UsernameKey (the keys that make two names the same),
 //! room moderation (roles, bans, retired links, the moderation log), the edits, replies and
-//! reactions of messages, and ClaimRoom (which rooms a name opened, from any browser).
+//! reactions and client ids of messages, and ClaimRoom (which rooms a name opened, from any browser).
 //! Never imports the backend's entities, so the history stays fixed when the entities change.
 
 pub use sea_orm_migration::prelude::*;
@@ -19,6 +19,7 @@ mod m20261129_000010_message_edits;
 mod m20261130_000011_message_replies;
 mod m20261201_000012_message_reactions;
 mod m20261202_000013_claim_rooms;
+mod m20261202_000014_message_client_ids;
 mod message_column;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_message_replies::Migration),
             Box::new(m20261201_000012_message_reactions::Migration),
             Box::new(m20261202_000013_claim_rooms::Migration),
+            Box::new(m20261202_000014_message_client_ids::Migration),
         ]
     }
 }

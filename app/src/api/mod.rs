@@ -35,7 +35,7 @@ use domain::moderation::{Deletion, Role, SlowMode};
 #[cfg(feature = "ssr")]
 use domain::reactions::Emoji;
 #[cfg(feature = "ssr")]
-use domain::{HashKey, LocalPath, MessageText, Passphrase, RoomName, Username};
+use domain::{ClientId, HashKey, LocalPath, MessageText, Passphrase, RoomName, Username};
 
 /// Messages shown when a room page opens.
 pub const ROOM_PAGE_MESSAGES: u64 = 100;
@@ -151,16 +151,20 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
 }
 
 /// Sends a message to the room behind `hash_key` as the session's user, as a reply to message
-/// `reply_to` of the same room if given (a form sends an empty field for none).
+/// `reply_to` of the same room if given (a form sends an empty field for none). A message
+/// carrying the `client_id` of one this person already sent to the room is not stored again:
+/// the answer is the stored message (a retry never doubles a message).
 #[server(endpoint = "send_message")]
 pub async fn send_message(
     hash_key: String,
     content: String,
     #[server(default)] reply_to: Option<String>,
+    #[server(default)] client_id: Option<String>,
 ) -> Result<ChatMessage, AppError> {
     let request = Request::current()?;
     let (entry, session) = enter_room(&request, &hash_key).await?;
     let text = MessageText::parse(&content)?;
+    let client_id = ClientId::parse_optional(client_id.as_deref())?;
     let reply_to = match reply_to.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(raw.parse::<MessageId>().map_err(|_| {
@@ -179,6 +183,7 @@ pub async fn send_message(
         text: &text,
         slow_mode,
         reply_to,
+        client_id,
     };
     let message = request.writer.send(chat_id, &session, post).await?;
     tracing::debug!(%chat_id, message_id = %message.id, "message stored");

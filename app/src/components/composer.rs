@@ -56,6 +56,30 @@ fn MentionList(
     }
 }
 
+/// A fresh id for the next message: a retry of a send carries the same one, so the server
+/// stores the message once (see `domain::ClientId`).
+fn new_client_id() -> String {
+    #[cfg(feature = "ssr")]
+    let id = backend::random::new_client_id();
+    #[cfg(not(feature = "ssr"))]
+    let id = {
+        let mut bytes = [0_u8; 16];
+        let filled = window()
+            .crypto()
+            .ok()
+            .and_then(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).ok())
+            .is_some();
+        if !filled {
+            // No Web Crypto: ids need only be unique among one person's messages in a room.
+            for byte in &mut bytes {
+                *byte = (js_sys::Math::random() * 256.0) as u8;
+            }
+        }
+        domain::ClientId::from_random_bytes(bytes)
+    };
+    id.as_str().to_owned()
+}
+
 /// How often typing is announced while someone keeps typing.
 const TYPING_EVERY_MS: f64 = 2000.0;
 
@@ -100,6 +124,7 @@ pub fn Composer(
     let text = NodeRef::<leptos::html::Textarea>::new();
     let menu = RwSignal::new(None::<MentionMenu>);
     let me = StoredValue::new(me);
+    let client_id = RwSignal::new(new_client_id());
 
     // After each keystroke or caret move: is an `@name` being typed, and who fits?
     let refresh_menu = move || {
@@ -149,9 +174,11 @@ pub fn Composer(
         menu.set(None);
     };
 
-    // Clear the box (and the reply) once the server has stored the message.
+    // Clear the box (and the reply) once the server has stored the message; the next one gets
+    // a new id (a failed send keeps its id, so sending it again cannot double it).
     Effect::new(move |_| {
         if let Some(Ok(_)) = send.value().get() {
+            client_id.set(new_client_id());
             replying.set(None);
             if let Some(el) = text.get() {
                 el.set_value("");
@@ -259,6 +286,7 @@ pub fn Composer(
             {reply_preview}
             <input type="hidden" name="hash_key" value=hash_key.to_string()/>
             <input type="hidden" name="reply_to" value=reply_to/>
+            <input type="hidden" name="client_id" value=move || client_id.get()/>
             <MentionList menu pick/>
             <textarea
                 node_ref=text

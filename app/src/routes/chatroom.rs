@@ -245,11 +245,17 @@ fn Room(room: RoomView) -> impl IntoView {
         list_ref,
         below,
     });
-    // Esc closes the list of people where it covers the messages.
+    // Esc closes the list of people where it covers the messages, and the reaction picker.
     Effect::new(move |_| {
         let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-            if ev.key() == "Escape" {
+            if ev.key() != "Escape" {
+                return;
+            }
+            if people_open.get_untracked() {
                 people_open.set(false);
+            }
+            if react.picking.get_untracked().is_some() {
+                react.picking.set(None);
             }
         });
         on_cleanup(move || escape.remove());

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use domain::model::ChatMessage;
 use domain::moderation::{Deletion, SlowMode};
 use domain::reactions::{Emoji, Reactions, TooManyReactions};
-use domain::{ChatId, MessageId, MessageText, Seq};
+use domain::{ChatId, ClientId, MessageId, MessageText, Seq};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -43,12 +43,14 @@ const QUEUE: usize = 4096;
 /// A change to a room's messages.
 #[derive(Debug, Clone)]
 enum Change {
-    /// A new message; refused if `slow_mode` is on and the author posted too recently.
+    /// A new message; refused if `slow_mode` is on and the author posted too recently. One
+    /// with the `client_id` of a message the author already stored in the room is that message.
     Post {
         username: String,
         content: String,
         slow_mode: SlowMode,
         reply_to: Option<MessageId>,
+        client_id: Option<ClientId>,
     },
     /// Deletes one message (if `author` is set, only if they wrote it).
     Delete {
@@ -87,6 +89,24 @@ enum Outcome {
     BadReply,
     /// The message has as many different reactions as it may; nothing was stored.
     TooManyReactions,
+    /// A post sent again (its author and client id are a stored message's): that message;
+    /// nothing new was stored or announced.
+    Repeated(ChatMessage),
+}
+
+impl Outcome {
+    /// The answer for a repeat, in the same batch, of the post that had this outcome.
+    fn for_repeat(&self) -> Outcome {
+        match self {
+            Outcome::Changed(messages) if messages.len() == 1 => {
+                Outcome::Repeated(messages[0].clone())
+            }
+            Outcome::Repeated(message) => Outcome::Repeated(message.clone()),
+            Outcome::TooSoon(secs) => Outcome::TooSoon(*secs),
+            Outcome::BadReply => Outcome::BadReply,
+            _ => Outcome::NotFound,
+        }
+    }
 }
 
 struct Job {
@@ -124,7 +144,7 @@ pub enum ReactError {
 }
 
 /// A new message as the writer takes it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Post<'a> {
     /// Its text.
     pub text: &'a MessageText,
@@ -132,6 +152,8 @@ pub struct Post<'a> {
     pub slow_mode: SlowMode,
     /// The message of the same room it answers, if any.
     pub reply_to: Option<MessageId>,
+    /// The id the sender's browser gave it, if any (a repeat is answered with the stored one).
+    pub client_id: Option<ClientId>,
 }
 
 /// Handle to the writer task; cheap to clone.
@@ -179,9 +201,11 @@ impl MessageWriter {
             content: post.text.as_str().to_owned(),
             slow_mode: post.slow_mode,
             reply_to: post.reply_to,
+            client_id: post.client_id,
         };
         match self.submit(chat_id, change).await? {
             Outcome::Changed(mut stored) if stored.len() == 1 => Ok(stored.remove(0)),
+            Outcome::Repeated(stored) => Ok(stored),
             Outcome::TooSoon(secs) => Err(PostError::SlowMode(secs)),
             Outcome::BadReply => Err(PostError::BadReply),
             Outcome::Changed(_)
@@ -338,13 +362,37 @@ async fn store(
         let mut seq = Seq(first.0 - 1);
         // Authors who posted in this batch, and when (slow mode counts them too).
         let mut posted_now: Vec<&str> = Vec::new();
+        // A post sent again is answered with the stored message, or with the answer to its
+        // first copy in this batch (read under the room's lock: no other writer can be
+        // storing it meanwhile).
+        let stored_before = stored_repeats(&txn, chat_id, batch, &jobs).await?;
+        let mut first_copy: HashMap<(&str, &ClientId), usize> = HashMap::new();
+        let mut later_copies: Vec<(usize, usize)> = Vec::new();
         for index in jobs {
             let job = &batch[index];
+            if let Change::Post {
+                username,
+                client_id: Some(client_id),
+                ..
+            } = &job.change
+            {
+                let key = (username.clone(), client_id.as_str().to_owned());
+                if let Some(row) = stored_before.get(&key) {
+                    outcomes[index] = Some(Outcome::Repeated(dto(&txn, row.clone()).await?));
+                    continue;
+                }
+                if let Some(first) = first_copy.get(&(username.as_str(), client_id)) {
+                    later_copies.push((index, *first));
+                    continue;
+                }
+                first_copy.insert((username.as_str(), client_id), index);
+            }
             if let Change::Post {
                 username,
                 content,
                 slow_mode,
                 reply_to: None,
+                client_id,
             } = &job.change
             {
                 if !slow_mode.is_on() {
@@ -353,7 +401,15 @@ async fn store(
                         index,
                         chat_id,
                         seq,
-                        row: new_row(chat_id, username, content, None, seq, now),
+                        row: new_row(
+                            chat_id,
+                            username,
+                            content,
+                            None,
+                            client_id.as_ref(),
+                            seq,
+                            now,
+                        ),
                     });
                     posted_now.push(username);
                     continue;
@@ -367,6 +423,12 @@ async fn store(
             outcomes[index] = Some(outcome);
         }
         insert_plain(&txn, &mut plain, &mut outcomes).await?;
+        for (index, first) in later_copies {
+            let answer = outcomes[first]
+                .as_ref()
+                .map_or(Outcome::NotFound, Outcome::for_repeat);
+            outcomes[index] = Some(answer);
+        }
         if seq > end {
             // A purge deleted more messages than it had numbers reserved.
             set_feed_position(&txn, chat_id, seq).await?;
@@ -382,12 +444,44 @@ async fn store(
         .collect())
 }
 
+/// The messages of `chat_id` that posts of `jobs` send again, by author and client id.
+async fn stored_repeats(
+    txn: &impl ConnectionTrait,
+    chat_id: ChatId,
+    batch: &[Job],
+    jobs: &[usize],
+) -> Result<HashMap<(String, String), message::Model>, DbErr> {
+    let client_ids: Vec<&str> = jobs
+        .iter()
+        .filter_map(|&index| match &batch[index].change {
+            Change::Post {
+                client_id: Some(id),
+                ..
+            } => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    if client_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = message::Entity::find()
+        .filter(message::Column::ChatId.eq(chat_id.0))
+        .filter(message::Column::ClientId.is_in(client_ids))
+        .all(txn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| Some(((row.username.clone(), row.client_id.clone()?), row)))
+        .collect())
+}
+
 /// A new message row numbered `seq`.
 fn new_row(
     chat_id: ChatId,
     username: &str,
     content: &str,
     reply_to: Option<MessageId>,
+    client_id: Option<&ClientId>,
     seq: Seq,
     now: DateTime<Utc>,
 ) -> message::ActiveModel {
@@ -400,6 +494,7 @@ fn new_row(
         deleted_by: Set(None),
         edited_at: Set(None),
         reply_to: Set(reply_to.map(|id| id.0)),
+        client_id: Set(client_id.map(|id| id.as_str().to_owned())),
         ..Default::default()
     }
 }
@@ -505,6 +600,7 @@ async fn apply(
             content,
             slow_mode,
             reply_to,
+            client_id,
         } => {
             if let Some(original) = reply_to {
                 let in_room = message::Entity::find_by_id(original.0)
@@ -527,9 +623,17 @@ async fn apply(
                 }
             }
             seq.0 += 1;
-            let row = new_row(chat_id, username, content, *reply_to, *seq, now)
-                .insert(txn)
-                .await?;
+            let row = new_row(
+                chat_id,
+                username,
+                content,
+                *reply_to,
+                client_id.as_ref(),
+                *seq,
+                now,
+            )
+            .insert(txn)
+            .await?;
             Ok(Outcome::Changed(vec![dto(txn, row).await?]))
         }
         Change::Delete { id, by, author } => {

@@ -141,6 +141,23 @@ fn markup_and_sql(cases: &mut Vec<Case>) {
             renders_inert(fx, &fx.room, &fx.cookie, payload).await?;
             Ok(ONE_MESSAGE)
         }));
+        // A message's client id is a token, never text: markup or SQL in it is refused.
+        cases.push(case("client_id", i, payload, move |fx| async move {
+            let res = fx
+                .app
+                .call(
+                    "send_message",
+                    &[
+                        ("hash_key", fx.key.as_str()),
+                        ("content", "hello"),
+                        ("client_id", payload),
+                    ],
+                    Some(&fx.cookie),
+                )
+                .await;
+            status_in("send_message", &res, &[422])?;
+            Ok(Stored::NOTHING)
+        }));
     }
 }
 

@@ -6,6 +6,7 @@ mod assets;
 mod chats_api;
 mod cluster;
 mod hardening;
+mod idempotent_send;
 mod identity;
 mod install;
 mod live;

@@ -24,6 +24,9 @@ pub struct Model {
     /// Its reactions as JSON (`domain::reactions::Reactions`); `None`: nobody reacted.
     #[sea_orm(column_type = "Text", nullable)]
     pub reactions: Option<String>,
+    /// The id its sender's browser gave it (`domain::ClientId`), if any: a repeat of the same
+    /// id by the same author in the room is the same message.
+    pub client_id: Option<String>,
 }
 
 /// A message belongs to one chat.
