@@ -2,11 +2,13 @@
 //! the room's names (arrow keys choose, Enter or Tab takes one, Esc closes).
 
 use crate::api::{typing, SendMessage};
+use crate::client::outbox::{Outbox, Outgoing, Waiting};
 use crate::components::form_error::{error_text, FormError};
 use domain::mentions;
 use domain::model::Quote;
 use domain::{HashKey, MessageText};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use wasm_bindgen::JsCast;
 
 /// The id of the list of names `@` offers.
@@ -115,7 +117,12 @@ struct MentionMenu {
 #[component]
 pub fn Composer(
     hash_key: HashKey,
+    /// Only for the error of a post made without JavaScript (carried in the page's link).
     send: ServerAction<SendMessage>,
+    /// Where a message goes when sent from the page: it is stored there until acknowledged.
+    outbox: Outbox,
+    /// Text handed back to edit (a refused message).
+    draft_back: RwSignal<Option<String>>,
     replying: RwSignal<Option<Quote>>,
     me: String,
     #[prop(into)] names: Signal<Vec<String>>,
@@ -125,6 +132,8 @@ pub fn Composer(
     let menu = RwSignal::new(None::<MentionMenu>);
     let me = StoredValue::new(me);
     let client_id = RwSignal::new(new_client_id());
+    // When the room was last told we are typing (ms since epoch).
+    let last_typing = StoredValue::new(0.0_f64);
 
     // After each keystroke or caret move: is an `@name` being typed, and who fits?
     let refresh_menu = move || {
@@ -174,16 +183,42 @@ pub fn Composer(
         menu.set(None);
     };
 
-    // Clear the box (and the reply) once the server has stored the message; the next one gets
-    // a new id (a failed send keeps its id, so sending it again cannot double it).
+    // A text refused before it left (empty, too long): said under the box, the draft kept.
+    let refused = RwSignal::new(None::<String>);
+    // With JavaScript the message goes to the outbox (which sends it, and again after a failure
+    // that passes, with the same id) and the box is free at once; without, the form posts.
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(el) = text.get_untracked() else {
+            return;
+        };
+        let content = el.value();
+        if let Err(err) = MessageText::parse(&content) {
+            refused.set(Some(err.to_string()));
+            return;
+        }
+        refused.set(None);
+        outbox.push(Outgoing {
+            client_id: client_id.get_untracked(),
+            content,
+            reply_to: replying.with_untracked(|q| q.as_ref().map(|q| q.id)),
+            waiting: Waiting::Queued,
+        });
+        client_id.set(new_client_id());
+        replying.set(None);
+        el.set_value("");
+        let _ = el.focus();
+        // A sent message ends the typing hint, so the next keystroke announces again.
+        last_typing.set_value(0.0);
+    };
+    // A refused message the reader chose to edit comes back into the box.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = send.value().get() {
-            client_id.set(new_client_id());
-            replying.set(None);
-            if let Some(el) = text.get() {
-                el.set_value("");
+        if let Some(back) = draft_back.get() {
+            if let Some(el) = text.get_untracked() {
+                el.set_value(&back);
                 let _ = el.focus();
             }
+            draft_back.set(None);
         }
     });
     // Choosing a message to answer puts the cursor in the box.
@@ -218,7 +253,6 @@ pub fn Composer(
         move || replying.with(|q| q.as_ref().map(|q| q.id.0.to_string()).unwrap_or_default());
 
     // Tell the room we are typing, at most once per TYPING_EVERY_MS.
-    let last_typing = StoredValue::new(0.0_f64);
     let on_input = {
         let hash_key = hash_key.clone();
         move |_| {
@@ -235,12 +269,6 @@ pub fn Composer(
             });
         }
     };
-    // A sent message ends the typing hint, so the next keystroke announces again.
-    Effect::new(move |_| {
-        if send.pending().get() {
-            last_typing.set_value(0.0);
-        }
-    });
 
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if let Some(open) = menu.get_untracked() {
@@ -282,7 +310,13 @@ pub fn Composer(
     };
 
     view! {
-        <ActionForm action=send node_ref=form attr:class="composer">
+        <form
+            method="post"
+            action=SendMessage::url()
+            node_ref=form
+            class="composer"
+            on:submit=on_submit
+        >
             {reply_preview}
             <input type="hidden" name="hash_key" value=hash_key.to_string()/>
             <input type="hidden" name="reply_to" value=reply_to/>
@@ -307,8 +341,10 @@ pub fn Composer(
                 on:blur=move |_| menu.set(None)
             ></textarea>
             <button type="submit">"Send"</button>
-            <FormError error=Signal::derive(move || send.value().with(error_text))/>
-        </ActionForm>
+            <FormError error=Signal::derive(move || {
+                refused.get().or_else(|| send.value().with(error_text))
+            })/>
+        </form>
     }
     .into_any()
 }

@@ -59,9 +59,6 @@ pub fn MessageList(
     /// The first message that arrived while the tab was hidden.
     #[prop(into)]
     unread_from: Signal<Option<MessageId>>,
-    /// The text being sent and not yet acknowledged.
-    #[prop(into)]
-    pending: Signal<Option<String>>,
     /// Whether older messages are being fetched.
     #[prop(into)]
     loading_older: Signal<bool>,
@@ -96,7 +93,6 @@ pub fn MessageList(
     // What the page opened with, and all that arrives later, is in the log; what scrolling back
     // loads goes above it.
     let first_live = messages.with_untracked(|l| l.first().map_or(MessageId::START, |m| m.id));
-    let pending_author = me.clone();
     let context = ListContext {
         me,
         local,
@@ -136,24 +132,6 @@ pub fn MessageList(
                 </For>
             </ol>
         </div>
-        // Outside the log: one's own message is announced once, when stored.
-        <ol class="pending-list">
-            {move || {
-                pending
-                    .get()
-                    .map(|text| {
-                        view! {
-                            <li class="message mine pending">
-                                <span class="meta">
-                                    <UserBadge name=pending_author.clone()/>
-                                    <span class="sending">"sending…"</span>
-                                </span>
-                                <p class="content">{text}</p>
-                            </li>
-                        }
-                    })
-            }}
-        </ol>
     }
     // Erase the deep view type: it keeps the room page's type (and compile times) small.
     .into_any()

@@ -7,6 +7,7 @@ pub mod form_error;
 pub mod mention_alerts;
 pub mod message_list;
 pub mod moderation;
+pub mod outbox_list;
 pub mod own_message;
 pub mod page;
 pub mod presence;

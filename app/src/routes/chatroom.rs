@@ -3,6 +3,7 @@
 use crate::api::{load_room, messages_before, SendMessage, HISTORY_PAGE};
 use crate::client::live::{self, Flow, LiveStatus};
 use crate::client::notify;
+use crate::client::outbox::Outbox;
 use crate::components::{
     account::AccountMenu,
     composer::Composer,
@@ -10,6 +11,7 @@ use crate::components::{
     mention_alerts::MentionAlerts,
     message_list::MessageList,
     moderation::{ModActions, RoleBadge, RoomSettings, SettingsData},
+    outbox_list::OutboxList,
     own_message::OwnActions,
     page::Page,
     presence::{PresenceList, TypingIndicator},
@@ -191,14 +193,17 @@ fn Room(room: RoomView) -> impl IntoView {
     };
 
     // The sender sees their message as soon as the server acknowledged it (the live stream may
-    // bring the same message too; ids dedupe).
+    // bring the same message too; ids dedupe). What the outbox kept from an earlier visit is
+    // sent now.
+    let outbox = Outbox::new(hash_key.clone());
+    let draft_back = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        if let Some(Ok(message)) = send.value().get() {
+        outbox.start(Callback::new(move |message: ChatMessage| {
             messages.update(|list| {
                 merge(list, [message]);
             });
             scroll_to_bottom(list_ref);
-        }
+        }));
     });
     // A reaction shows as soon as the server acknowledged it; the picker then closes.
     Effect::new(move |_| {
@@ -220,11 +225,6 @@ fn Room(room: RoomView) -> impl IntoView {
             }
         });
         names
-    });
-    let pending = Signal::derive(move || {
-        send.input()
-            .with(|input| input.as_ref().map(|i| i.content.trim().to_owned()))
-            .filter(|text| !text.is_empty())
     });
 
     start_live(LiveSetup {
@@ -318,7 +318,7 @@ fn Room(room: RoomView) -> impl IntoView {
     };
     let online_count = Signal::derive(move || online.with(Vec::len));
     let name = Signal::derive(move || state.with(|s| s.name.clone()));
-    let is_empty = move || messages.with(Vec::is_empty) && pending.with(Option::is_none);
+    let is_empty = move || messages.with(Vec::is_empty) && outbox.items.with(Vec::is_empty);
     let to_newest = move |_| {
         below.set(0);
         scroll_to_bottom(list_ref);
@@ -368,7 +368,6 @@ fn Room(room: RoomView) -> impl IntoView {
                         messages
                         me=me.clone()
                         unread_from
-                        pending
                         loading_older
                         list_ref
                         state
@@ -381,6 +380,7 @@ fn Room(room: RoomView) -> impl IntoView {
                         react
                         reuse_rendered
                     />
+                    <OutboxList outbox draft_back/>
                     <Show when=is_empty>
                         <div class="empty">
                             <p>"No messages yet. Say hello!"</p>
@@ -428,7 +428,15 @@ fn Room(room: RoomView) -> impl IntoView {
                     react.react.value().with(error_text)
                 }
             })/>
-            <Composer hash_key=hash_key.clone() send replying me=me.clone() names/>
+            <Composer
+                hash_key=hash_key.clone()
+                send
+                outbox
+                draft_back
+                replying
+                me=me.clone()
+                names
+            />
         </footer>
     }
     // Erase the deep view type: it keeps the page's type (and compile times) small.
