@@ -231,16 +231,7 @@ impl ListContext {
         let inputs = ItemInputs {
             message,
             previous,
-            me: self.me.clone(),
-            local,
-            state: self.state,
-            my_role: self.my_role,
-            hash_key: self.hash_key.clone(),
-            actions: self.actions,
-            own: self.own,
-            replying: self.replying,
-            jump: self.jump,
-            react: self.react,
+            context: self.clone(),
         };
         view! {
             {separator}
@@ -271,8 +262,8 @@ fn message_view(item: ItemInputs, reuse_rendered: bool) -> AnyView {
 fn reused_html(item: ItemInputs) -> AnyView {
     use crate::server::rendered::{get_or_render, RenderKey};
     use leptos::tachys::html::InertElement;
-    let message = &item.message;
-    let me = item.me.as_str();
+    let (message, context) = (&item.message, &item.context);
+    let me = context.me.as_str();
     // The reader's name matters only to their own messages, mentions of them and their
     // reactions; everyone else shares one rendering.
     let concerns_reader = message.username == me
@@ -284,11 +275,13 @@ fn reused_html(item: ItemInputs) -> AnyView {
             .any(|r| r.users.iter().any(|u| u == me));
     let key = RenderKey::of(&(
         message,
-        item.hash_key.as_str(),
+        context.hash_key.as_str(),
         concerns_reader.then_some(me),
-        item.my_role.get_untracked(),
-        item.state.with_untracked(|s| s.role_of(&message.username)),
-        item.react.picking.get_untracked() == Some(message.id),
+        context.my_role.get_untracked(),
+        context
+            .state
+            .with_untracked(|s| s.role_of(&message.username)),
+        context.react.picking.get_untracked() == Some(message.id),
         item.previous
             .as_ref()
             .map(|p| (p.username.as_str(), p.timestamp.as_str())),
@@ -301,16 +294,7 @@ fn reused_html(item: ItemInputs) -> AnyView {
 struct ItemInputs {
     message: ChatMessage,
     previous: Option<Previous>,
-    me: String,
-    local: RwSignal<bool>,
-    state: Signal<RoomState>,
-    my_role: Signal<Option<Role>>,
-    hash_key: HashKey,
-    actions: ModActions,
-    own: OwnActions,
-    replying: RwSignal<Option<Quote>>,
-    jump: Callback<MessageId>,
-    react: ReactActions,
+    context: ListContext,
 }
 
 /// One message: author, role badge, time, moderation controls, and the text (or who deleted
@@ -319,6 +303,9 @@ fn message_item(item: ItemInputs) -> AnyView {
     let ItemInputs {
         message,
         previous,
+        context,
+    } = item;
+    let ListContext {
         me,
         local,
         state,
@@ -329,7 +316,8 @@ fn message_item(item: ItemInputs) -> AnyView {
         replying,
         jump,
         react,
-    } = item;
+        ..
+    } = context;
     let reaction_key = hash_key.clone();
     let author = message.username.clone();
     let role = {
