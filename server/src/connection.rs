@@ -437,4 +437,37 @@ mod tests {
         assert_eq!(percent_decode("a%2", false).as_deref(), Some("a%2"));
         assert_eq!(percent_decode("%FF", false), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn fuzz_any_bytes_as_a_live_head_are_refused_with_a_client_error_or_parsed(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+        ) {
+            let _ = is_live_request_start(&bytes);
+            let _ = head_is_complete(&bytes);
+            if let Err(status) = parse_head(&bytes) {
+                proptest::prop_assert!((400..500).contains(&status), "{status}");
+            }
+        }
+
+        #[test]
+        fn fuzz_heads_near_the_live_shape_never_panic(
+            key in "[A-Za-z0-9_%+-]{0,24}",
+            after in "[0-9a-f%+&=]{0,12}",
+            header in "[ -~]{0,60}",
+            bare_lf in proptest::prelude::any::<bool>(),
+        ) {
+            let end = if bare_lf { "\n" } else { "\r\n" };
+            let head = format!(
+                "GET /chatrooms/{key}/events?after={after} HTTP/1.1{end}Host: x{end}{header}{end}{end}"
+            );
+            let _ = is_live_request_start(head.as_bytes());
+            match parse_head(head.as_bytes()) {
+                Ok(parsed) => proptest::prop_assert!(parsed.headers.contains_key("host")),
+                Err(status) => proptest::prop_assert!((400..500).contains(&status), "{status}"),
+            }
+            let _ = percent_decode(&key, false);
+            let _ = percent_decode(&after, true);
+        }
+    }
 }

@@ -9,6 +9,8 @@ pub mod connection;
 pub mod error_status;
 pub mod export;
 pub mod flash;
+#[cfg(test)]
+mod fuzz;
 pub mod live;
 pub mod router;
 pub mod security;
