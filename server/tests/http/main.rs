@@ -17,5 +17,6 @@ mod rate_limits;
 mod reactions;
 mod replies;
 mod server_fns;
+mod shutdown;
 mod support;
 mod test_db;

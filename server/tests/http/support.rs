@@ -300,6 +300,29 @@ impl TestApp {
         panic!("server did not come up");
     }
 
+    /// Asks the server process to stop (SIGTERM, as a service manager does) and waits up to
+    /// `wait` for it to exit: its exit status, or `None` if it is still running then.
+    pub async fn terminate(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let Server::Process(child) = &mut self.server else {
+            return None;
+        };
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM failed");
+        let deadline = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        None
+    }
+
     /// Kills the server process at once (no graceful shutdown), as a crash would.
     pub fn kill(&mut self) {
         if let Server::Process(child) = &mut self.server {
