@@ -292,17 +292,14 @@ pub(crate) async fn enter_room(
     Ok((entry, session))
 }
 
-/// The rooms this browser's session, or its name from any browser, opened most recently (empty
-/// when not logged in).
+/// The rooms the session's name opened most recently, from any browser (empty when not logged
+/// in).
 #[server(endpoint = "recent_rooms")]
 pub async fn recent_rooms() -> Result<Vec<RecentRoom>, AppError> {
     let request = Request::current()?;
     match session_if_any(&request).await? {
         Some(session) => {
-            Ok(
-                memberships::recent(&request.db, session.id, session.claim_id, RECENT_ROOMS)
-                    .await?,
-            )
+            Ok(memberships::recent(&request.db, session.claim_id, RECENT_ROOMS).await?)
         }
         None => Ok(Vec::new()),
     }

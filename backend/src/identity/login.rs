@@ -88,7 +88,7 @@ pub async fn log_in(
     let claim = claims::apply(&txn, grant, username, now).await?;
     let (token, session) = sessions::create(&txn, &claim, browser, now).await?;
     if let Some(old) = current {
-        memberships::move_all(&txn, old.id, session.id).await?;
+        memberships::move_all(&txn, old, &session).await?;
         sessions::delete_by_id(&txn, old.id).await?;
     }
     txn.commit().await?;

@@ -4,9 +4,10 @@
 //! a logout.
 
 use super::entities::{chat, claim_room, membership, session};
+use crate::identity::sessions::Session;
 use domain::model::RecentRoom;
 use domain::{ChatId, HashKey};
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -172,60 +173,67 @@ pub async fn participant(
     }))
 }
 
-/// Hands the rooms of one session to another (a rename keeps "recent rooms").
-pub async fn move_all(db: &impl ConnectionTrait, from: i32, to: i32) -> Result<(), crate::Error> {
+/// Hands the rooms of one session to another, and the rooms of its name to the new session's
+/// name (a rename keeps "recent rooms").
+pub async fn move_all(
+    db: &impl ConnectionTrait,
+    from: &Session,
+    to: &Session,
+) -> Result<(), crate::Error> {
     membership::Entity::update_many()
-        .col_expr(
-            membership::Column::SessionId,
-            sea_orm::sea_query::Expr::value(to),
-        )
-        .filter(membership::Column::SessionId.eq(from))
+        .col_expr(membership::Column::SessionId, Expr::value(to.id))
+        .filter(membership::Column::SessionId.eq(from.id))
         .exec(db)
         .await?;
+    if from.claim_id != to.claim_id {
+        let old_rooms = Query::select()
+            .expr(Expr::value(to.claim_id))
+            .columns([claim_room::Column::ChatId, claim_room::Column::OpenedAt])
+            .from(claim_room::Entity)
+            .and_where(claim_room::Column::ClaimId.eq(from.claim_id))
+            .to_owned();
+        let copy = Query::insert()
+            .into_table(claim_room::Entity)
+            .columns([
+                claim_room::Column::ClaimId,
+                claim_room::Column::ChatId,
+                claim_room::Column::OpenedAt,
+            ])
+            .select_from(old_rooms)
+            .map_err(|err| crate::Error::from(sea_orm::DbErr::Custom(err.to_string())))?
+            .on_conflict(
+                OnConflict::columns([claim_room::Column::ClaimId, claim_room::Column::ChatId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        db.execute(&copy).await?;
+    }
     Ok(())
 }
 
-/// The rooms this session, or any session holding its name `claim_id`, opened most recently,
-/// newest first: a passphrase-protected name finds its rooms in every browser it logs in from.
+/// The rooms the name `claim_id` opened most recently, from any browser, newest first: a
+/// passphrase-protected name finds its rooms in every browser it logs in from.
 pub async fn recent(
     db: &impl ConnectionTrait,
-    session_id: i32,
     claim_id: i32,
     limit: u64,
 ) -> Result<Vec<RecentRoom>, crate::Error> {
-    let by_session = membership::Entity::find()
-        .filter(membership::Column::SessionId.eq(session_id))
-        .order_by_desc(membership::Column::JoinedAt)
-        .limit(limit)
-        .find_also_related(chat::Entity)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(m, chat)| (m.joined_at, chat));
-    let by_name = claim_room::Entity::find()
+    let rows = claim_room::Entity::find()
         .filter(claim_room::Column::ClaimId.eq(claim_id))
         .order_by_desc(claim_room::Column::OpenedAt)
         .limit(limit)
         .find_also_related(chat::Entity)
         .all(db)
-        .await?
+        .await?;
+    Ok(rows
         .into_iter()
-        .map(|(r, chat)| (r.opened_at, chat));
-    let mut rooms: Vec<_> = by_session
-        .chain(by_name)
-        .filter_map(|(at, chat)| Some((at, chat?)))
-        .collect();
-    rooms.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
-    let mut seen = std::collections::HashSet::new();
-    Ok(rooms
-        .into_iter()
-        .filter(|(_, chat)| seen.insert(chat.id))
-        .filter_map(|(_, chat)| {
+        .filter_map(|(_, chat)| chat)
+        .filter_map(|chat| {
             Some(RecentRoom {
                 hash_key: HashKey::parse(&chat.hash_key).ok()?,
                 name: chat.name,
             })
         })
-        .take(limit as usize)
         .collect())
 }
