@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what is missing and runs every check: formatting, clippy, unit and integration tests
-# (on SQLite, then on PostgreSQL with several instances), then the release build and the
-# Playwright browser tests against it.
+# (on SQLite, then on PostgreSQL with several instances), then the release build, a short chaos
+# run (kill -9 under load) and the Playwright browser tests against it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 setup_build
@@ -29,6 +29,9 @@ fi
 
 say "release build (server + wasm)"
 cargo leptos build --release --precompress
+
+say "chaos, short: kill -9 x20 under load (SQLite; PostgreSQL with two instances)"
+"$ROOT/.ci/chaos.sh" 20
 
 say "browser tests (Playwright, Chromium)"
 export E2E_SERVER_BIN="$CARGO_TARGET_DIR/release/server"

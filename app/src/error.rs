@@ -39,6 +39,9 @@ pub enum AppError {
         /// Seconds until the request would pass (sent as `Retry-After`).
         retry_after_secs: u64,
     },
+    /// This browser holds as many live streams of the room as it may.
+    #[error("Too many open pages of this chat in this browser. Close some tabs and try again.")]
+    TooManyPages,
     /// The request itself was malformed (missing or undecodable fields).
     #[error("The request was malformed: {0}")]
     BadRequest(String),
@@ -66,9 +69,22 @@ impl AppError {
             AppError::Banned | AppError::Locked | AppError::Forbidden(_) => 403,
             AppError::SlowMode { .. } => 429,
             AppError::BadRequest(_) => 400,
-            AppError::TooMany { .. } => 429,
+            AppError::TooMany { .. } | AppError::TooManyPages => 429,
             AppError::Unreachable(_) | AppError::Unavailable | AppError::Busy => 503,
             AppError::Internal => 500,
+        }
+    }
+
+    /// Seconds after which the same request may pass (answered as `Retry-After`), if known.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooMany { retry_after_secs } => Some(*retry_after_secs),
+            AppError::SlowMode { wait_secs } => Some(u64::from(*wait_secs)),
+            // Passphrase checks take well under a second each: the queue moves fast.
+            AppError::Busy => Some(2),
+            // Connections come back within seconds (the pool retries on its own).
+            AppError::Unavailable => Some(2),
+            _ => None,
         }
     }
 }

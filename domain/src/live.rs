@@ -75,6 +75,13 @@ live_events! {
         /// Who.
         username: String,
     } = "typing",
+    /// The server is stopping (a restart or a deploy): the stream ends now, and the client
+    /// reconnects after `after_ms`, resuming from its last position. Each stream gets its own
+    /// delay, so thousands of clients do not all come back in the same instant.
+    Reconnect {
+        /// Milliseconds to wait before reconnecting.
+        after_ms: u32,
+    } = "reconnect",
 }
 
 impl LiveEvent {
@@ -134,6 +141,7 @@ mod tests {
             LiveEvent::Joined { username: who() },
             LiveEvent::Left { username: who() },
             LiveEvent::Typing { username: who() },
+            LiveEvent::Reconnect { after_ms: 2500 },
         ]
     }
 
@@ -161,6 +169,7 @@ mod tests {
                 None,
                 None,
                 Some(Seq(12)),
+                None,
                 None,
                 None,
                 None,

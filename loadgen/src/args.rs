@@ -18,10 +18,17 @@ usage: loadgen [--server-bin PATH | --target URL...] [options]
   --mix P/R/E/D       percent of new messages, reactions, edits and deletions among the
                       changes sent (default 100/0/0/0; e.g. 80/10/5/5); each is one change
                       of the room's feed, delivered to every listener
+  --wire lean|hyper   how live requests are sent: whole in one packet (the server's lean
+                      live path, default) or cut after a few bytes (the server hands them
+                      to hyper): compares the memory each wire holds per idle client
   --history N         instead: time room page loads with 10 and with N messages
   --abuse N           instead: N slow heads, N slow bodies, N stalled live streams and 50
                       passphrase logins against a --server-bin started under ulimit -n 1024,
-                      with its production connection caps; a prober times GET / throughout";
+                      with its production connection caps; a prober times GET / throughout
+  --chaos N           instead: under --clients live clients and --rate messages/s, kill -9 a
+                      --server-bin instance N times at random moments and restart it; then
+                      check every acknowledged message is stored once, in order, and every
+                      client saw exactly the database (exit status 1 if not)";
 
 /// Parsed options.
 #[derive(Debug, Clone)]
@@ -37,7 +44,10 @@ pub struct Args {
     pub duration: Duration,
     pub history: Option<usize>,
     pub abuse: Option<usize>,
+    pub chaos: Option<usize>,
     pub mix: Mix,
+    /// Live requests cut in two, so the server serves them with hyper.
+    pub split_heads: bool,
 }
 
 /// Shares of each kind of change, in percent (they add up to 100).
@@ -110,7 +120,9 @@ impl Args {
             duration: Duration::from_secs(10),
             history: None,
             abuse: None,
+            chaos: None,
             mix: Mix::default(),
+            split_heads: false,
         };
         while let Some(flag) = raw.next() {
             if flag == "--help" || flag == "-h" {
@@ -133,6 +145,14 @@ impl Args {
                 "--duration" => args.duration = Duration::from_secs(number(&value)?),
                 "--history" => args.history = Some(number(&value)? as usize),
                 "--abuse" => args.abuse = Some(number(&value)? as usize),
+                "--chaos" => args.chaos = Some(number(&value)? as usize),
+                "--wire" => {
+                    args.split_heads = match value.as_str() {
+                        "lean" => false,
+                        "hyper" => true,
+                        other => return Err(format!("--wire: lean or hyper, not {other}")),
+                    }
+                }
                 "--mix" => args.mix = Mix::parse(&value)?,
                 other => return Err(format!("unknown option {other}")),
             }

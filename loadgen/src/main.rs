@@ -6,6 +6,7 @@
 
 mod abuse;
 mod args;
+mod chaos;
 mod history;
 mod report;
 mod server;
@@ -32,6 +33,23 @@ async fn main() -> std::process::ExitCode {
             Ok(table) => {
                 println!("{table}");
                 std::process::ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("loadgen: {err}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(cycles) = args.chaos {
+        server::raise_fd_limit();
+        return match chaos::run(&args, cycles).await {
+            Ok((table, passed)) => {
+                println!("{table}");
+                if passed {
+                    std::process::ExitCode::SUCCESS
+                } else {
+                    std::process::ExitCode::FAILURE
+                }
             }
             Err(err) => {
                 eprintln!("loadgen: {err}");
@@ -128,12 +146,13 @@ async fn run(args: Args) -> Result<Report, String> {
     let tally = Arc::new(Tally::default());
     let connected = Arc::new(AtomicU64::new(0));
     let mut listeners = Vec::with_capacity(args.clients);
+    let split_heads = args.split_heads;
     for client in &world.clients {
         let client = client.clone();
         let tally = Arc::clone(&tally);
         let connected = Arc::clone(&connected);
         listeners.push(tokio::spawn(async move {
-            sse::listen(client, tally, connected).await
+            sse::listen(client, tally, connected, split_heads).await
         }));
     }
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -11,6 +11,8 @@ pub struct Spawned {
     pub base: String,
     /// Its process id, for RSS.
     pub pid: u32,
+    /// How it was started, to start it again the same way.
+    command: Command,
     _dir: tempfile::TempDir,
 }
 
@@ -72,12 +74,33 @@ impl Spawned {
             pid: child.id(),
             child,
             base: format!("http://127.0.0.1:{port}"),
+            command,
             _dir: dir,
         };
+        spawned.wait_until_up().await?;
+        Ok(spawned)
+    }
+
+    /// Kills the process with SIGKILL (no chance to finish anything), leaves it down for
+    /// `down_for`, and starts it again on the same address and database; returns once it
+    /// answers.
+    pub async fn kill_and_restart(&mut self, down_for: Duration) -> Result<(), String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        tokio::time::sleep(down_for).await;
+        self.child = self
+            .command
+            .spawn()
+            .map_err(|e| format!("cannot restart the server: {e}"))?;
+        self.pid = self.child.id();
+        self.wait_until_up().await
+    }
+
+    async fn wait_until_up(&self) -> Result<(), String> {
         let client = reqwest::Client::new();
         for _ in 0..400 {
-            if client.get(&spawned.base).send().await.is_ok() {
-                return Ok(spawned);
+            if client.get(&self.base).send().await.is_ok() {
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }

@@ -28,7 +28,8 @@ pub struct World {
     pub per_room: Vec<usize>,
     /// All listeners.
     pub clients: Vec<Client>,
-    senders: Vec<Client>,
+    /// One sender session per room, in room order.
+    pub senders: Vec<Client>,
     http: reqwest::Client,
 }
 

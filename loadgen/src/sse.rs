@@ -8,10 +8,17 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Listens until the connection ends; every message event is recorded in `tally`.
-pub async fn listen(client: Client, tally: Arc<Tally>, connected: Arc<AtomicU64>) {
+/// Listens until the connection ends; every message event is recorded in `tally`. With
+/// `split_head` the request goes out in two packets (the server then serves it with hyper
+/// instead of its lean live path).
+pub async fn listen(
+    client: Client,
+    tally: Arc<Tally>,
+    connected: Arc<AtomicU64>,
+    split_head: bool,
+) {
     let log = tally.new_log(client.room);
-    if let Err(err) = listen_inner(&client, &log, &connected).await {
+    if let Err(err) = listen_inner(&client, &log, &connected, split_head).await {
         tally.error();
         eprintln!("live client in room {}: {err}", client.room);
     }
@@ -21,6 +28,7 @@ async fn listen_inner(
     client: &Client,
     log: &std::sync::Mutex<Vec<Delivery>>,
     connected: &AtomicU64,
+    split_head: bool,
 ) -> Result<(), String> {
     let host = client.base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host).await.map_err(|e| e.to_string())?;
@@ -29,8 +37,17 @@ async fn listen_inner(
         client.key.events_path(),
         client.cookie
     );
+    let cut = if split_head { "GET /".len() } else { 0 };
+    if cut > 0 {
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        stream
+            .write_all(&request.as_bytes()[..cut])
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     stream
-        .write_all(request.as_bytes())
+        .write_all(&request.as_bytes()[cut..])
         .await
         .map_err(|e| e.to_string())?;
 
@@ -77,7 +94,7 @@ async fn listen_inner(
 }
 
 /// Moves complete chunks of a chunked body from `raw` to `out`.
-fn dechunk(raw: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<(), String> {
+pub(crate) fn dechunk(raw: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<(), String> {
     loop {
         let Some(line_end) = find(raw, b"\r\n") else {
             return Ok(());
@@ -131,6 +148,6 @@ fn record(block: &[u8], last_position: &mut i64, log: &std::sync::Mutex<Vec<Deli
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }

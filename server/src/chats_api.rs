@@ -2,10 +2,11 @@
 //! API of `docs/functional-spec.md`), a page at a time, so a client never downloads the whole
 //! history. For members of the chat only, and not for anyone its bans cover.
 
+use crate::error_response::JsonError;
+use app::error::AppError;
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    http::HeaderMap,
     Json,
 };
 use backend::moderation::bans;
@@ -41,68 +42,22 @@ pub struct ChatPage {
     pub next_after: Option<MessageId>,
 }
 
-/// Errors of the JSON API, answered as `{"error": "..."}`.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// Unknown or malformed chat id.
-    #[error("no chat with this id")]
-    NotFound,
-    /// A query parameter is not what it should be.
-    #[error("{0}")]
-    BadQuery(String),
-    /// Too many pages read too fast.
-    #[error("slow down: try again in {0} s")]
-    TooMany(u64),
-    /// A database fault (logged, not shown).
-    #[error("something went wrong on our side; please try again")]
-    Internal,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = match self {
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::BadQuery(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        let mut response = (
-            status,
-            Json(serde_json::json!({ "error": self.to_string() })),
-        )
-            .into_response();
-        if let ApiError::TooMany(secs) = self {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, secs.into());
-        }
-        response
-    }
-}
-
-impl From<backend::Error> for ApiError {
-    fn from(err: backend::Error) -> Self {
-        err.log();
-        ApiError::Internal
-    }
-}
-
 /// Parses an optional whole-number query parameter within `range`.
 fn parse_param<T>(
     raw: Option<&str>,
     name: &str,
     range: std::ops::RangeInclusive<T>,
     default: T,
-) -> Result<T, ApiError>
+) -> Result<T, AppError>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display,
 {
     let Some(raw) = raw else { return Ok(default) };
-    let value: T = raw
-        .parse()
-        .map_err(|_| ApiError::BadQuery(format!("`{name}` must be a whole number, got {raw:?}")))?;
+    let value: T = raw.parse().map_err(|_| {
+        AppError::BadRequest(format!("`{name}` must be a whole number, got {raw:?}"))
+    })?;
     if !range.contains(&value) {
-        return Err(ApiError::BadQuery(format!(
+        return Err(AppError::BadRequest(format!(
             "`{name}` must be between {} and {}",
             range.start(),
             range.end()
@@ -119,19 +74,18 @@ pub async fn messages(
     Query(query): Query<PageQuery>,
     extensions: axum::http::Extensions,
     headers: HeaderMap,
-) -> Result<Json<ChatPage>, ApiError> {
-    let id: ChatId = id.parse().map_err(|_| ApiError::NotFound)?;
+) -> Result<Json<ChatPage>, JsonError> {
+    let id: ChatId = id.parse().map_err(|_| AppError::NotFound)?;
     let session = services
         .session(&headers)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     if !memberships::is_member(&services.db, session.id, id).await? {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     services
         .limiter
-        .check(Action::History, &[Actor::Session(session.id)])
-        .map_err(|limited| ApiError::TooMany(limited.retry_after_secs))?;
+        .check(Action::History, &[Actor::Session(session.id)])?;
     let after = MessageId(parse_param(
         query.after.as_deref(),
         "after",
@@ -146,13 +100,13 @@ pub async fn messages(
     )?;
     let chat = rooms::find_by_id(&services.db, id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let traits = services.request_traits(&headers, crate::live::peer_of(&extensions));
     if bans::is_banned(&services.db, chat.id, traits.visitor(&session))
         .await
         .map_err(backend::Error::from)?
     {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let messages = rooms::messages_after(&services.db, chat.id, after, limit).await?;
     let next_after = messages.last().map(|m| m.id);

@@ -1,20 +1,26 @@
-//! The accept loop. Requests for a room's live stream get a lean handler of our own: an idle
-//! live client then costs a socket, a small task and its subscription, instead of the ~16 KiB of
-//! buffers hyper keeps per connection. Everything else (and any live request whose head does not
-//! arrive in the first packet) is served by hyper and the axum router.
+//! The accept loop. Every request is answered by the axum router (one set of handlers,
+//! middleware, security headers, tracing and error mapping), over one of two wires:
+//! - hyper, for everything but live streams (and for a live request whose head does not arrive
+//!   whole in the first packet);
+//! - a lean HTTP/1.1 writer of our own for `GET /chatrooms/<key>/events`: it reads the head,
+//!   asks the router, and writes the answer exactly as hyper would (same head, same chunked
+//!   framing), but keeps no read and write buffers while the stream idles, which is what most
+//!   live connections do. `tests/http/live_paths.rs` checks the two wires byte for byte.
 
 use crate::admission::{Admission, Refusal};
-use crate::live::{self, LiveRequest, STREAM_HEADERS};
 use crate::write_deadline::WriteDeadline;
+use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::response::Response;
 use axum::Router;
-use backend::Services;
-use domain::paths::{events_path_key, EVENTS_SUFFIX, ROOMS_PREFIX};
-use futures_util::StreamExt;
+use domain::paths::{EVENTS_SUFFIX, ROOMS_PREFIX};
+use http::{HeaderName, HeaderValue, Method, Request, StatusCode, Version};
+use http_body_util::BodyExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,9 +37,16 @@ const MAX_HEADERS: usize = 100;
 /// How long in-flight requests may take to finish once shutdown starts.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Live streams being opened at once (each needs database lookups). A burst of reconnecting
-/// clients then waits its turn instead of all holding their opening state at once.
-const CONCURRENT_OPENS: usize = 32;
+/// Live requests the lean wire hands to the router at once. A burst of reconnecting clients
+/// (after a restart, thousands at once) then waits here holding only its socket and its request
+/// head, not the router's whole request state each: that state, allocated by all at once and
+/// freed in between the streams that stay, would leave the heap fragmented (measured: 19 KiB
+/// of resident memory per idle stream after 10,000 arrived at once, instead of ~7).
+const LEAN_ASKS_AT_ONCE: usize = 32;
+
+/// Largest answer body the lean path reads whole before writing it (refusals are a line of
+/// text; a stream is never read whole).
+const MAX_WHOLE_BODY: usize = 64 * 1024;
 
 /// Send buffer of a live stream's socket (the kernel doubles it for its bookkeeping).
 const LIVE_SEND_BUFFER: usize = 64 * 1024;
@@ -47,12 +60,11 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    services: Services,
     admission: Admission,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let opening = Arc::new(Semaphore::new(CONCURRENT_OPENS));
+    let asking = Arc::new(Semaphore::new(LEAN_ASKS_AT_ONCE));
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -75,7 +87,7 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let (router, services, opening) = (router.clone(), services.clone(), Arc::clone(&opening));
+        let (router, asking) = (router.clone(), Arc::clone(&asking));
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             // The connection's place is freed when this task ends.
@@ -83,7 +95,7 @@ pub async fn serve(
             // Each branch is boxed: a task is as large as its largest state, and hyper's
             // connection state must not be paid for by every idle live client.
             if is_live_request(&stream).await {
-                Box::pin(serve_live(stream, services, opening)).await;
+                Box::pin(serve_live(stream, peer, router, asking)).await;
             } else {
                 // Handlers see the client address (rate limits) as axum's `ConnectInfo`.
                 let router = router.map_request(move |mut req: axum::extract::Request<_>| {
@@ -161,198 +173,104 @@ fn is_live_request_start(start: &[u8]) -> bool {
     key_and_suffix.ends_with(EVENTS_SUFFIX.as_bytes()) && rest.len() > key_and_suffix.len()
 }
 
-/// The parts of a live request head that `live::open` needs.
-struct LiveHead {
-    hash_key: String,
-    after: Option<String>,
-    headers: http::HeaderMap,
-}
-
-/// Parses a request head read by [`read_head`], as hyper would: bare-LF line ends accepted,
-/// the key and `after` percent-decoded, too many headers refused with 431.
-fn parse_head(head: &[u8]) -> Result<LiveHead, u16> {
-    let mut parsed_headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut parsed_headers);
-    match request.parse(head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => return Err(431),
-        _ => return Err(400),
-    }
-    let target = request.path.ok_or(400u16)?;
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let hash_key = events_path_key(path).ok_or(404u16)?;
-    let after = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("after="));
-    let mut headers = http::HeaderMap::new();
-    for header in request.headers.iter() {
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(header.name.as_bytes()),
-            http::HeaderValue::from_bytes(header.value),
-        ) {
-            headers.append(name, value);
-        }
-    }
-    Ok(LiveHead {
-        hash_key: percent_decode(hash_key, false).ok_or(400u16)?,
-        after: after
-            .map(|a| percent_decode(a, true).ok_or(400u16))
-            .transpose()?,
-        headers,
-    })
-}
-
-/// `raw` with `%XX` escapes decoded (and, in a query, `+` as a space); `None` if the result
-/// is not UTF-8. A `%` without two hex digits stays as it is.
-fn percent_decode(raw: &str, in_query: bool) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let escaped = (bytes[at] == b'%')
-            .then(|| bytes.get(at + 1..at + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (escaped, bytes[at]) {
-            (Some(byte), _) => {
-                out.push(byte);
-                at += 3;
-            }
-            (None, b'+') if in_query => {
-                out.push(b' ');
-                at += 1;
-            }
-            (None, byte) => {
-                out.push(byte);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Serves one live stream on a raw connection, then closes it.
-async fn serve_live(mut stream: TcpStream, services: Services, opening: Arc<Semaphore>) {
-    // Opening is boxed and finished before streaming starts, so its (large) state is freed and
-    // an idle stream keeps only what it needs.
-    let Some(events) = Box::pin(open_live(&mut stream, &services, &opening)).await else {
+/// Serves one live request on a raw connection: the router answers it, and the answer is
+/// written as hyper would write it; the connection closes after it.
+async fn serve_live(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    asking: Arc<Semaphore>,
+) {
+    // Boxed and finished before streaming starts, so the (large) state of reading the head and
+    // opening the stream is freed and an idle stream keeps only what it needs.
+    let Some((response, version)) = Box::pin(ask_router(&mut stream, peer, router, &asking)).await
+    else {
         return;
     };
-
-    let mut response_head = String::from("HTTP/1.1 200 OK\r\n");
-    for (name, value) in STREAM_HEADERS {
-        response_head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    // The body runs until the connection closes, so no chunked framing is needed.
-    response_head.push_str("connection: close\r\n\r\n");
-    // A small send buffer: a client that stops reading blocks our writes (and is dropped after
-    // WRITE_TIMEOUT) after ~LIVE_SEND_BUFFER of unread events, not after the megabytes the
-    // kernel would otherwise grow the buffer to, and it bounds the kernel memory it holds.
-    if let Err(err) = socket2::SockRef::from(&stream).set_send_buffer_size(LIVE_SEND_BUFFER) {
-        tracing::debug!(error = %err, "could not size a live stream's send buffer");
-    }
-    let (mut reader, mut writer) = stream.split();
-    if writer.write_all(response_head.as_bytes()).await.is_err() {
-        return;
-    }
-    drop(response_head);
-    let mut events = events;
-    let mut probe = [0u8; 16];
-    loop {
-        tokio::select! {
-            next = events.next() => match next {
-                Some(Ok(bytes)) => {
-                    // A client that stopped reading fills its socket buffer; give up on it.
-                    let written = tokio::time::timeout(WRITE_TIMEOUT, writer.write_all(&bytes)).await;
-                    if !matches!(written, Ok(Ok(()))) {
-                        return;
-                    }
-                }
-                _ => return,
-            },
-            // EOF (or anything else) from the client ends the stream at once, so presence
-            // notices a closed tab without waiting for the next write to fail.
-            _ = reader.read(&mut probe) => return,
-        }
-    }
+    write_answer(stream, response, version).await;
 }
 
-type EventStream = std::pin::Pin<
-    Box<
-        dyn futures_util::Stream<Item = Result<axum::body::Bytes, std::convert::Infallible>> + Send,
-    >,
->;
-
-/// Reads and checks the request; answers refusals itself and returns `None` for them.
-async fn open_live(
+/// Reads the request head and returns the router's answer. A head the router cannot be asked
+/// with is answered here, as hyper answers it (status only), and gives `None`.
+async fn ask_router(
     stream: &mut TcpStream,
-    services: &Services,
-    opening: &Semaphore,
-) -> Option<EventStream> {
+    peer: SocketAddr,
+    router: Router,
+    asking: &Semaphore,
+) -> Option<(Response, Version)> {
     let head = match tokio::time::timeout(HEAD_TIMEOUT, read_head(stream)).await {
         Ok(Ok(head)) => head,
         Ok(Err(status)) => {
-            let _ = write_refusal(stream, status, "Malformed request.").await;
+            let _ = write_status_only(stream, status).await;
             return None;
         }
         Err(_) => return None,
     };
-    let head = match parse_head(&head) {
-        Ok(head) => head,
+    let mut request = match parse_request(&head) {
+        Ok(request) => request,
         Err(status) => {
-            let message = match status {
-                431 => "Request header fields too large.",
-                404 => "Not found.",
-                _ => "Malformed request.",
-            };
-            let _ = write_refusal(stream, status, message).await;
+            let _ = write_status_only(stream, status).await;
             return None;
         }
     };
-    let last_event_id = head
-        .headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok());
-    let Ok(_permit) = opening.acquire().await else {
-        return None;
-    };
-    let opened = live::open(
-        services,
-        LiveRequest {
-            hash_key: &head.hash_key,
-            after: head.after.as_deref(),
-            last_event_id,
-            headers: &head.headers,
-            peer: stream.peer_addr().ok().map(|addr| addr.ip()),
-        },
-    )
-    .await;
-    match opened {
-        Ok(events) => Some(Box::pin(events)),
-        Err(err) => {
-            let _ = write_refusal(stream, err.status().as_u16(), &err.to_string()).await;
-            None
+    let version = request.version();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let _turn = asking.acquire().await.ok()?;
+    let Ok(response) = router.oneshot(request).await;
+    Some((response, version))
+}
+
+/// Parses a head read by [`read_head`] into a request for the router, as hyper would: bare-LF
+/// line ends accepted, too many header lines 431, anything malformed 400.
+fn parse_request(head: &[u8]) -> Result<Request<Body>, StatusCode> {
+    const BAD: StatusCode = StatusCode::BAD_REQUEST;
+    let mut parsed_headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut parsed_headers);
+    match parsed.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
         }
+        _ => return Err(BAD),
     }
+    let method =
+        Method::from_bytes(parsed.method.unwrap_or_default().as_bytes()).map_err(|_| BAD)?;
+    let version = match parsed.version {
+        Some(0) => Version::HTTP_10,
+        Some(1) => Version::HTTP_11,
+        _ => return Err(BAD),
+    };
+    let mut request = Request::builder()
+        .method(method)
+        .uri(parsed.path.unwrap_or_default())
+        .version(version);
+    for header in parsed.headers.iter() {
+        let name = HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| BAD)?;
+        let value = HeaderValue::from_bytes(header.value).map_err(|_| BAD)?;
+        request = request.header(name, value);
+    }
+    request.body(Body::empty()).map_err(|_| BAD)
 }
 
 /// Reads up to the end of the request head (CRLF or bare-LF line ends, as hyper accepts);
 /// refuses with a status when it is too large.
-async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, u16> {
+async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, StatusCode> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {
-        let n = stream.read(&mut chunk).await.map_err(|_| 400u16)?;
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|_| StatusCode::BAD_REQUEST)?;
         if n == 0 {
-            return Err(400);
+            return Err(StatusCode::BAD_REQUEST);
         }
         head.extend_from_slice(&chunk[..n]);
         if head_is_complete(&head) {
             return Ok(head);
         }
         if head.len() > MAX_HEAD {
-            return Err(431);
+            return Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
         }
     }
 }
@@ -362,17 +280,121 @@ fn head_is_complete(head: &[u8]) -> bool {
     head.windows(2).any(|w| w == b"\n\n") || head.windows(3).any(|w| w == b"\n\r\n")
 }
 
-async fn write_refusal(stream: &mut TcpStream, status: u16, message: &str) -> std::io::Result<()> {
-    let reason = http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error");
-    let response = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{message}",
-        message.len()
-    );
-    stream.write_all(response.as_bytes()).await?;
+/// The head hyper writes for `status`, `headers` and a body of `length` bytes (unknown: a
+/// chunked body, or on HTTP/1.0 one that ends with the connection); see
+/// `hyper::proto::h1::role::Server::encode`.
+fn response_head(
+    version: Version,
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    length: Option<u64>,
+) -> Vec<u8> {
+    let mut head = Vec::with_capacity(256);
+    if version == Version::HTTP_10 {
+        head.extend_from_slice(b"HTTP/1.0 ");
+    } else {
+        head.extend_from_slice(b"HTTP/1.1 ");
+    }
+    head.extend_from_slice(status.as_str().as_bytes());
+    head.push(b' ');
+    head.extend_from_slice(status.canonical_reason().unwrap_or("<none>").as_bytes());
+    head.extend_from_slice(b"\r\n");
+    for (name, value) in headers {
+        head.extend_from_slice(name.as_str().as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    match length {
+        Some(_) if headers.contains_key(http::header::CONTENT_LENGTH) => {}
+        Some(length) => head.extend_from_slice(format!("content-length: {length}\r\n").as_bytes()),
+        None if version == Version::HTTP_10 => {}
+        None => head.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+    }
+    head.extend_from_slice(b"date: ");
+    head.extend_from_slice(httpdate::fmt_http_date(std::time::SystemTime::now()).as_bytes());
+    head.extend_from_slice(b"\r\n\r\n");
+    head
+}
+
+/// Answers a head that could not be read with its status alone, as hyper does, and closes.
+async fn write_status_only(stream: &mut TcpStream, status: StatusCode) -> std::io::Result<()> {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    let head = response_head(Version::HTTP_11, status, &headers, Some(0));
+    stream.write_all(&head).await?;
     stream.shutdown().await
+}
+
+/// Writes the router's answer: a whole one (a refusal) at once, a stream as it comes, in
+/// hyper's framing; then closes the connection.
+async fn write_answer(mut stream: TcpStream, response: Response, version: Version) {
+    let (parts, mut body) = response.into_parts();
+    let length = axum::body::HttpBody::size_hint(&body).exact();
+    let head = response_head(version, parts.status, &parts.headers, length);
+    drop(parts);
+    if length.is_some() {
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, async {
+            let whole = axum::body::to_bytes(body, MAX_WHOLE_BODY)
+                .await
+                .map_err(std::io::Error::other)?;
+            stream.write_all(&[head, whole.to_vec()].concat()).await?;
+            stream.shutdown().await
+        })
+        .await;
+        return;
+    }
+    let chunked = version == Version::HTTP_11;
+    // A small send buffer: a client that stops reading blocks our writes (and is dropped after
+    // WRITE_TIMEOUT) after ~LIVE_SEND_BUFFER of unread events, not after the megabytes the
+    // kernel would otherwise grow the buffer to, and it bounds the kernel memory it holds.
+    if let Err(err) = socket2::SockRef::from(&stream).set_send_buffer_size(LIVE_SEND_BUFFER) {
+        tracing::debug!(error = %err, "could not size a live stream's send buffer");
+    }
+    let (mut reader, mut writer) = stream.split();
+    if writer.write_all(&head).await.is_err() {
+        return;
+    }
+    drop(head);
+    let mut probe = [0u8; 16];
+    loop {
+        let bytes = tokio::select! {
+            frame = body.frame() => match frame {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) if chunked => chunk(&data),
+                    Ok(data) => data.to_vec(),
+                    Err(_) => continue,
+                },
+                // The end: the last chunk, then close (as hyper does for `connection: close`).
+                None => {
+                    if chunked {
+                        let _ = writer.write_all(b"0\r\n\r\n").await;
+                    }
+                    let _ = writer.shutdown().await;
+                    return;
+                }
+                // A failed body is cut off without its last chunk, so the client sees the break.
+                Some(Err(_)) => return,
+            },
+            // EOF (or anything else) from the client ends the stream at once, so presence
+            // notices a closed tab without waiting for the next write to fail.
+            _ = reader.read(&mut probe) => return,
+        };
+        // A client that stopped reading fills its socket buffer; give up on it.
+        let written = tokio::time::timeout(WRITE_TIMEOUT, writer.write_all(&bytes)).await;
+        if !matches!(written, Ok(Ok(()))) {
+            return;
+        }
+    }
+}
+
+/// `data` framed as one chunk of a chunked body (hyper writes the size in upper-case hex).
+fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut framed = Vec::with_capacity(data.len() + 12);
+    framed.extend_from_slice(format!("{:X}\r\n", data.len()).as_bytes());
+    framed.extend_from_slice(data);
+    framed.extend_from_slice(b"\r\n");
+    framed
 }
 
 #[cfg(test)]
@@ -400,17 +422,21 @@ mod tests {
     }
 
     #[test]
-    fn heads_parse_into_key_resume_and_headers() {
-        let head = parse_head(
+    fn heads_become_requests_for_the_router() {
+        let request = parse_request(
             b"GET /chatrooms/abcdEFGH1234-_xy/events?x=1&after=42 HTTP/1.1\r\nCookie: a=b\r\n\r\n",
         )
         .expect("a live head");
-        assert_eq!(head.hash_key, "abcdEFGH1234-_xy");
-        assert_eq!(head.after.as_deref(), Some("42"));
-        assert_eq!(head.headers.get("cookie").unwrap(), "a=b");
+        assert_eq!(request.method(), Method::GET);
+        assert_eq!(request.uri().path(), "/chatrooms/abcdEFGH1234-_xy/events");
+        assert_eq!(request.uri().query(), Some("x=1&after=42"));
+        assert_eq!(request.version(), Version::HTTP_11);
+        assert_eq!(request.headers()["cookie"], "a=b");
+        let old = parse_request(b"GET /chatrooms/k/events HTTP/1.0\r\n\r\n").unwrap();
+        assert_eq!(old.version(), Version::HTTP_10);
         assert_eq!(
-            parse_head(b"GET /elsewhere HTTP/1.1\r\n\r\n").err(),
-            Some(404)
+            parse_request(b"GET /x HTTP/1.1\r\nbad header\r\n\r\n").err(),
+            Some(StatusCode::BAD_REQUEST)
         );
     }
 
@@ -419,23 +445,58 @@ mod tests {
         // Bare LF line ends.
         let bare = b"GET /chatrooms/abcdEFGH1234-_xy/events HTTP/1.1\nHost: x\n\n";
         assert!(head_is_complete(bare));
-        assert!(parse_head(bare).is_ok());
+        assert!(parse_request(bare).is_ok());
         assert!(!head_is_complete(b"GET / HTTP/1.1\r\nHost: x\r\n"));
-        // Percent-encoded key and position.
-        let encoded =
-            parse_head(b"GET /chatrooms/%61bcdEFGH1234-_xy/events?after=%34%32 HTTP/1.1\r\n\r\n")
-                .unwrap();
-        assert_eq!(encoded.hash_key, "abcdEFGH1234-_xy");
-        assert_eq!(encoded.after.as_deref(), Some("42"));
         // Too many header lines: 431, like hyper.
         let mut crowded = b"GET /chatrooms/abcdEFGH1234-_xy/events HTTP/1.1\r\n".to_vec();
         for i in 0..=MAX_HEADERS {
             crowded.extend_from_slice(format!("x-{i}: y\r\n").as_bytes());
         }
         crowded.extend_from_slice(b"\r\n");
-        assert_eq!(parse_head(&crowded).err(), Some(431));
-        assert_eq!(percent_decode("a%2", false).as_deref(), Some("a%2"));
-        assert_eq!(percent_decode("%FF", false), None);
+        assert_eq!(
+            parse_request(&crowded).err(),
+            Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+        );
+    }
+
+    #[test]
+    fn answers_are_framed_as_hyper_frames_them() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("text/event-stream"),
+        );
+        headers.append("x-two", HeaderValue::from_static("1"));
+        headers.append("x-two", HeaderValue::from_static("2"));
+        let stream = String::from_utf8(response_head(
+            Version::HTTP_11,
+            StatusCode::OK,
+            &headers,
+            None,
+        ))
+        .unwrap();
+        let (before_date, date) = stream.split_once("date: ").unwrap();
+        assert_eq!(
+            before_date,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nx-two: 1\r\nx-two: 2\r\n\
+             transfer-encoding: chunked\r\n"
+        );
+        assert!(date.ends_with(" GMT\r\n\r\n"), "{date}");
+        let refusal = String::from_utf8(response_head(
+            Version::HTTP_11,
+            StatusCode::UNAUTHORIZED,
+            &http::HeaderMap::new(),
+            Some(31),
+        ))
+        .unwrap();
+        assert!(refusal.starts_with("HTTP/1.1 401 Unauthorized\r\ncontent-length: 31\r\ndate: "));
+        let old = response_head(Version::HTTP_10, StatusCode::OK, &headers, None);
+        assert!(old.starts_with(b"HTTP/1.0 200 OK\r\n"));
+        assert!(!String::from_utf8_lossy(&old).contains("chunked"));
+        assert_eq!(
+            chunk(&[b'x'; 26]),
+            [b"1A\r\n".as_slice(), &[b'x'; 26], b"\r\n"].concat()
+        );
     }
 
     proptest::proptest! {
@@ -445,8 +506,8 @@ mod tests {
         ) {
             let _ = is_live_request_start(&bytes);
             let _ = head_is_complete(&bytes);
-            if let Err(status) = parse_head(&bytes) {
-                proptest::prop_assert!((400..500).contains(&status), "{status}");
+            if let Err(status) = parse_request(&bytes) {
+                proptest::prop_assert!(status.is_client_error(), "{status}");
             }
         }
 
@@ -462,12 +523,10 @@ mod tests {
                 "GET /chatrooms/{key}/events?after={after} HTTP/1.1{end}Host: x{end}{header}{end}{end}"
             );
             let _ = is_live_request_start(head.as_bytes());
-            match parse_head(head.as_bytes()) {
-                Ok(parsed) => proptest::prop_assert!(parsed.headers.contains_key("host")),
-                Err(status) => proptest::prop_assert!((400..500).contains(&status), "{status}"),
+            match parse_request(head.as_bytes()) {
+                Ok(parsed) => proptest::prop_assert!(parsed.headers().contains_key("host")),
+                Err(status) => proptest::prop_assert!(status.is_client_error(), "{status}"),
             }
-            let _ = percent_decode(&key, false);
-            let _ = percent_decode(&after, true);
         }
     }
 }

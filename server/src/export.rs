@@ -2,6 +2,7 @@
 //! who may enter the room (before retention deletes it). Streamed a page at a time, so a room
 //! of any size costs the server one page of memory.
 
+use crate::error_response::TextError;
 use crate::live::{enter_room, peer_of};
 use axum::{
     body::{Body, Bytes},
@@ -34,21 +35,13 @@ pub async fn export(
     let (entry, session) =
         match enter_room(&services, &hash_key, &headers, peer_of(&extensions)).await {
             Ok(entered) => entered,
-            Err(err) => return err.into_response(),
+            Err(err) => return TextError(err).into_response(),
         };
     if let Err(limited) = services
         .limiter
         .check(Action::History, &[Actor::Session(session.id)])
     {
-        let mut response = (
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Slow down: try again in {} s.", limited.retry_after_secs),
-        )
-            .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, limited.retry_after_secs.into());
-        return response;
+        return TextError::from(limited).into_response();
     }
     let room = entry.room;
     let exported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -6,7 +6,7 @@ pub mod assets;
 pub mod chats_api;
 pub mod config;
 pub mod connection;
-pub mod error_status;
+pub mod error_response;
 pub mod export;
 pub mod flash;
 #[cfg(test)]
@@ -49,6 +49,7 @@ pub async fn serve(
         services,
         leptos_options,
         bundle,
+        live_opening: live::OpeningGate::default(),
     };
     let router = app(state.clone());
     tracing::info!(
@@ -58,7 +59,7 @@ pub async fn serve(
         "listening"
     );
     let admission = admission::Admission::new(config.connections);
-    connection::serve(listener, router, state.services, admission, async move {
+    connection::serve(listener, router, admission, async move {
         shutdown.await;
         // End the live streams, or graceful shutdown would wait for them forever.
         let _ = stop_live.send(true);

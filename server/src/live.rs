@@ -8,6 +8,8 @@
 //! latest messages. A stream ends when its person is removed from the room or the room is
 //! deleted.
 
+use crate::error_response::TextError;
+use app::error::AppError;
 use axum::{
     body::{Body, Bytes},
     extract::{Path, Query, State},
@@ -18,7 +20,7 @@ use backend::identity::sessions::Session;
 use backend::live::frame::{encode_frame, Delivery, Frame};
 use backend::live::hub::Subscription;
 use backend::live::stream_caps::StreamTicket;
-use backend::moderation::access::{self, AccessError, Entry, Refusal};
+use backend::moderation::access::{self, Entry};
 use backend::moderation::state;
 use backend::store::rooms;
 use backend::Services;
@@ -28,8 +30,10 @@ use futures_util::Stream;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::Semaphore;
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
 const KEEPALIVE: Duration = Duration::from_secs(25);
@@ -104,57 +108,7 @@ pub struct ResumeQuery {
     after: Option<String>,
 }
 
-/// Why a live stream was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum LiveError {
-    /// Unknown or malformed hash key.
-    #[error("This chatroom does not exist.")]
-    NotFound,
-    /// No valid session cookie.
-    #[error("Please choose a username first.")]
-    NotLoggedIn,
-    /// A ban of this room covers the visitor.
-    #[error("You were banned from this room.")]
-    Banned,
-    /// The room is locked and the visitor is not a member.
-    #[error("This room is closed to new people.")]
-    Locked,
-    /// `after` or `Last-Event-ID` is not a position.
-    #[error("The resume position must be a whole number.")]
-    BadResume,
-    /// The session holds as many live streams as it may.
-    #[error("Too many open pages of this chat in this browser. Close some tabs and try again.")]
-    TooManyStreams,
-    /// Database fault (logged).
-    #[error("Something went wrong on our side. Please try again.")]
-    Internal,
-}
-
-impl IntoResponse for LiveError {
-    fn into_response(self) -> Response {
-        (self.status(), self.to_string()).into_response()
-    }
-}
-
-impl From<backend::Error> for LiveError {
-    fn from(err: backend::Error) -> Self {
-        err.log();
-        LiveError::Internal
-    }
-}
-
-impl From<AccessError> for LiveError {
-    fn from(err: AccessError) -> Self {
-        match err {
-            AccessError::Refused(Refusal::NotFound) => LiveError::NotFound,
-            AccessError::Refused(Refusal::Banned) => LiveError::Banned,
-            AccessError::Refused(Refusal::Locked) => LiveError::Locked,
-            AccessError::Store(err) => err.into(),
-        }
-    }
-}
-
-fn parse_resume(raw: Option<&str>) -> Result<Option<Seq>, LiveError> {
+fn parse_resume(raw: Option<&str>) -> Result<Option<Seq>, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s
@@ -162,22 +116,24 @@ fn parse_resume(raw: Option<&str>) -> Result<Option<Seq>, LiveError> {
             .ok()
             .filter(|seq| *seq >= Seq::START)
             .map(Some)
-            .ok_or(LiveError::BadResume),
+            .ok_or_else(|| {
+                AppError::BadRequest("the resume position must be a whole number".into())
+            }),
     }
 }
 
-/// What a live request carries, however it arrived.
-pub struct LiveRequest<'a> {
+/// What opening a stream needs of the request.
+struct LiveRequest<'a> {
     /// The `<hash_key>` path segment.
-    pub hash_key: &'a str,
+    hash_key: &'a str,
     /// The `after` query parameter.
-    pub after: Option<&'a str>,
+    after: Option<&'a str>,
     /// The `Last-Event-ID` header (sent by the browser's own reconnect).
-    pub last_event_id: Option<&'a str>,
+    last_event_id: Option<&'a str>,
     /// The request headers (for the session and browser cookies).
-    pub headers: &'a HeaderMap,
+    headers: &'a HeaderMap,
     /// The peer's address (the client's, unless behind a trusted proxy).
-    pub peer: Option<IpAddr>,
+    peer: Option<IpAddr>,
 }
 
 /// Lets the session of a request (headers and peer address) into the room behind `hash_key`
@@ -188,26 +144,26 @@ pub async fn enter_room(
     hash_key: &str,
     headers: &HeaderMap,
     peer: Option<IpAddr>,
-) -> Result<(Entry, Session), LiveError> {
-    let key = HashKey::parse(hash_key).map_err(|_| LiveError::NotFound)?;
+) -> Result<(Entry, Session), AppError> {
+    let key = HashKey::parse(hash_key).map_err(|_| AppError::NotFound)?;
     // Without a session cookie there is nothing to look up.
     if services.cookies.token_from_headers(headers).is_none() {
-        return Err(LiveError::NotLoggedIn);
+        return Err(AppError::NotLoggedIn);
     }
     let session = services
         .session(headers)
         .await?
-        .ok_or(LiveError::NotLoggedIn)?;
+        .ok_or(AppError::NotLoggedIn)?;
     let traits = services.request_traits(headers, peer);
     let entry = access::enter(&services.db, &key, traits.visitor(&session)).await?;
     Ok((entry, session))
 }
 
 /// Checks the room and the session, subscribes, and returns the stream of SSE bytes.
-pub async fn open(
+async fn open(
     services: &Services,
     request: LiveRequest<'_>,
-) -> Result<impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static, LiveError> {
+) -> Result<impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static, AppError> {
     let (entry, session) =
         enter_room(services, request.hash_key, request.headers, request.peer).await?;
     let after = parse_resume(request.last_event_id)?.max(parse_resume(request.after)?);
@@ -215,7 +171,7 @@ pub async fn open(
     let ticket = services
         .streams
         .open(session.id)
-        .map_err(|_| LiveError::TooManyStreams)?;
+        .map_err(|_| AppError::TooManyPages)?;
     // The feed position before subscribing is where a later resync (or a reset) starts; every
     // live change comes after it (read after subscribing, a change published in between would
     // count as sent already).
@@ -258,54 +214,69 @@ struct Listener {
     room_state: Bytes,
 }
 
-impl LiveError {
-    /// The HTTP status this refusal is answered with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            LiveError::NotFound => StatusCode::NOT_FOUND,
-            LiveError::NotLoggedIn => StatusCode::UNAUTHORIZED,
-            LiveError::Banned | LiveError::Locked => StatusCode::FORBIDDEN,
-            LiveError::BadResume => StatusCode::BAD_REQUEST,
-            LiveError::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
-            LiveError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-/// Headers of a live stream response.
-pub const STREAM_HEADERS: [(&str, &str); 3] = [
+/// Headers of a live stream response. Every live answer (refusals too) closes its connection:
+/// the lean path in `connection` always does, and hyper then answers alike.
+const STREAM_HEADERS: [(&str, &str); 4] = [
     ("content-type", "text/event-stream"),
     ("cache-control", "no-cache"),
     ("x-accel-buffering", "no"),
+    ("connection", "close"),
 ];
 
-/// The axum handler (used when a request did not take the lean path in `connection`).
+/// Live streams being opened at once (each needs database lookups). A burst of reconnecting
+/// clients then waits its turn instead of all holding their opening state at once.
+const CONCURRENT_OPENS: usize = 32;
+
+/// Bounds the live streams being opened at once, on either path.
+#[derive(Debug, Clone)]
+pub struct OpeningGate(Arc<Semaphore>);
+
+impl Default for OpeningGate {
+    fn default() -> Self {
+        Self(Arc::new(Semaphore::new(CONCURRENT_OPENS)))
+    }
+}
+
+/// The handler, for both paths (`connection` hands the lean path's requests to the router too).
 pub async fn events(
     State(services): State<Services>,
+    State(gate): State<OpeningGate>,
     Path(hash_key): Path<String>,
     Query(query): Query<ResumeQuery>,
     extensions: axum::http::Extensions,
     headers: HeaderMap,
-) -> Result<Response, LiveError> {
-    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let stream = open(
-        &services,
-        LiveRequest {
-            hash_key: &hash_key,
-            after: query.after.as_deref(),
-            last_event_id,
-            headers: &headers,
-            peer: peer_of(&extensions),
-        },
-    )
-    .await?;
-    let mut response = Response::new(Body::from_stream(stream));
+) -> Response {
+    let opened = {
+        // Only the database lookups wait their turn; the stream itself holds no permit.
+        let Ok(_permit) = gate.0.acquire().await else {
+            return TextError(AppError::Unavailable).into_response();
+        };
+        let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+        open(
+            &services,
+            LiveRequest {
+                hash_key: &hash_key,
+                after: query.after.as_deref(),
+                last_event_id,
+                headers: &headers,
+                peer: peer_of(&extensions),
+            },
+        )
+        .await
+    };
+    let mut response = match opened {
+        Ok(stream) => Response::new(Body::from_stream(stream)),
+        Err(err) => TextError(err).into_response(),
+    };
+    let is_stream = response.status() == StatusCode::OK;
     for (name, value) in STREAM_HEADERS {
-        response
-            .headers_mut()
-            .insert(name, HeaderValue::from_static(value));
+        if is_stream || name == "connection" {
+            response
+                .headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+        }
     }
-    Ok(response)
+    response
 }
 
 /// The client's address as the accept loop recorded it (axum's `ConnectInfo`), if any.
@@ -313,6 +284,20 @@ pub fn peer_of(extensions: &axum::http::Extensions) -> Option<IpAddr> {
     extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|axum::extract::ConnectInfo(addr)| addr.ip())
+}
+
+/// Shortest and longest wait before a client reconnects after a shutdown.
+const RECONNECT_SPREAD_MS: std::ops::Range<u32> = 1000..4000;
+
+/// Tells the client that the server is stopping and when to come back: the `reconnect` event,
+/// and the same delay as the stream's `retry`, for a client that only knows plain SSE. Each
+/// stream draws its own delay, so a restart is not met by every client in the same instant.
+fn reconnect_frame() -> Bytes {
+    let after_ms = rand::random_range(RECONNECT_SPREAD_MS);
+    let event = encode_frame(&LiveEvent::Reconnect { after_ms });
+    let mut frame = format!("retry: {after_ms}\n").into_bytes();
+    frame.extend_from_slice(&event.bytes);
+    Bytes::from(frame)
 }
 
 /// Where a live stream starts.
@@ -356,9 +341,10 @@ fn live_stream(
                 (false, newest)
             }
         };
-        let stopping = *shutdown.borrow_and_update();
+        let mut stopping = *shutdown.borrow_and_update();
         loop {
             if stopping {
+                yield Ok(reconnect_frame());
                 break;
             }
             if catching_up {
@@ -382,7 +368,7 @@ fn live_stream(
             }
             tokio::select! {
                 // Changed (to true) or the sender is gone: either way the server is stopping.
-                _ = shutdown.changed() => break,
+                _ = shutdown.changed() => stopping = true,
                 received = tokio::time::timeout(KEEPALIVE, subscription.rx.recv()) => match received {
                     Err(_) => yield Ok(Bytes::from_static(b": keepalive\n\n")),
                     Ok(Ok(delivery)) => {

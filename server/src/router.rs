@@ -1,7 +1,7 @@
 //! The HTTP routes: Leptos pages and server functions, the JSON API, static assets.
 
 use crate::assets::Bundle;
-use crate::{chats_api, error_status, export, flash, live, security};
+use crate::{chats_api, error_response, export, flash, live, security};
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::{routing::get, Router};
@@ -32,6 +32,14 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The browser bundle under its hashed names, if one was built.
     pub bundle: Option<Bundle>,
+    /// Bounds the live streams being opened at once.
+    pub live_opening: live::OpeningGate,
+}
+
+impl FromRef<AppState> for live::OpeningGate {
+    fn from_ref(state: &AppState) -> Self {
+        state.live_opening.clone()
+    }
 }
 
 impl FromRef<AppState> for Services {
@@ -74,7 +82,7 @@ pub fn app(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(
-            error_status::server_fn_error_status,
+            error_response::server_fn_error_status,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.services.cookies,

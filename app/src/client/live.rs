@@ -110,6 +110,13 @@ fn open(inner: &Rc<RefCell<Inner>>) {
                 return;
             };
             if let Ok(parsed) = serde_json::from_str::<LiveEvent>(&data) {
+                // The server is stopping: come back when it says (before the browser's own
+                // retry would), from the last position.
+                if let LiveEvent::Reconnect { after_ms } = parsed {
+                    inner.borrow().status.set(LiveStatus::Reconnecting);
+                    reconnect_after(&inner, Duration::from_millis(u64::from(after_ms)));
+                    return;
+                }
                 let flow = (inner.borrow().on_event)(parsed);
                 if flow == Flow::Stop {
                     stop(&inner);
@@ -169,16 +176,22 @@ fn stop(inner: &Rc<RefCell<Inner>>) {
     state.status.set(LiveStatus::Ended);
 }
 
+/// Opens a new connection after the current backoff, which then doubles.
 fn schedule_retry(inner: &Rc<RefCell<Inner>>) {
     let delay = {
         let mut state = inner.borrow_mut();
-        if let Some(source) = state.source.take() {
-            source.close();
-        }
         let delay = state.retry;
         state.retry = (state.retry * 2).min(MAX_RETRY);
         delay
     };
+    reconnect_after(inner, delay);
+}
+
+/// Closes the current connection and opens a new one after `delay`.
+fn reconnect_after(inner: &Rc<RefCell<Inner>>, delay: Duration) {
+    if let Some(source) = inner.borrow_mut().source.take() {
+        source.close();
+    }
     let weak = Rc::downgrade(inner);
     set_timeout(
         move || {

@@ -613,6 +613,8 @@ fn start_live(setup: LiveSetup) {
                 LiveEvent::Left { username } => {
                     online.update(|list| list.retain(|n| *n != username))
                 }
+                // The connection itself reconnects (`client::live`).
+                LiveEvent::Reconnect { .. } => {}
                 LiveEvent::Typing { username } => {
                     if username != me {
                         let now = js_sys::Date::now();

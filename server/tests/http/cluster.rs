@@ -233,6 +233,11 @@ async fn after_the_database_connections_drop_live_streams_catch_up() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // Opening a live stream meets the outage with the same answer (one error mapping, on
+    // both wires): 503 and when to try again.
+    let res = a.events_response(&key, Some(&alice), None).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().contains_key(reqwest::header::RETRY_AFTER));
     assert!(
         on_a.next_of("message", Duration::from_millis(500))
             .await

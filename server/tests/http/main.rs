@@ -10,6 +10,7 @@ mod idempotent_send;
 mod identity;
 mod install;
 mod live;
+mod live_paths;
 mod moderation;
 mod own_messages;
 mod pages;

@@ -1,6 +1,6 @@
 //! SIGTERM while people are connected and sending: the server exits within a bounded time (live
-//! streams end, so their browsers reconnect, to another instance or to this one restarted), and
-//! every send it acknowledged is stored.
+//! streams are told to reconnect and end, so their browsers come back, to another instance or to
+//! this one restarted), and every send it acknowledged is stored.
 
 use crate::support::spawn_process;
 use crate::test_db::TestDatabase;
@@ -49,8 +49,15 @@ async fn sigterm_ends_streams_exits_in_time_and_keeps_every_acknowledged_send() 
         "exit status {status:?} after {:?}",
         asked.elapsed()
     );
-    // The open live stream ended with the process (its browser reconnects).
-    while stream.next(Duration::from_secs(20)).await.is_some() {}
+    // The open live stream was told to reconnect, after a delay of its own, then ended.
+    let mut last = None;
+    while let Some(event) = stream.next(Duration::from_secs(20)).await {
+        last = Some(event);
+    }
+    let last = last.expect("events before the end");
+    assert_eq!(last.event, "reconnect", "the stream's last event");
+    let after_ms = last.json()["after_ms"].as_u64().expect("a delay");
+    assert!((1000..4000).contains(&after_ms), "{after_ms}");
     assert!(
         asked.elapsed() < Duration::from_secs(15),
         "{:?}",
