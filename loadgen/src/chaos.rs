@@ -159,7 +159,8 @@ pub async fn run(args: &Args, cycles: usize) -> Result<(String, bool), String> {
         listener.abort();
     }
     let stored = read_back(&http, &bases, &world, &logs).await?;
-    let check = Check::of(&world, &logs, &views, &stored, newest.is_ok());
+    let client_rooms: Vec<usize> = world.clients.iter().map(|c| c.room).collect();
+    let check = Check::of(&client_rooms, &logs, &views, &stored, newest.is_ok());
     let backend = match args.database_url.as_deref() {
         Some(url) if url.starts_with("postgres") => "PostgreSQL",
         _ => "SQLite",
@@ -519,8 +520,10 @@ struct Check {
 }
 
 impl Check {
+    /// Compares what was acknowledged (`logs`, by room) and what each client saw (`views`, whose
+    /// rooms are `client_rooms`) with what is `stored` (by room).
     fn of(
-        world: &World,
+        client_rooms: &[usize],
         logs: &[SenderLog],
         views: &[Arc<Mutex<View>>],
         stored: &[Vec<(i64, String)>],
@@ -559,12 +562,12 @@ impl Check {
                 log.acked.iter().map(|a| content_of(room, a.n)).collect();
             check.never_acked += copies.keys().filter(|c| !acked.contains(**c)).count();
         }
-        for (client, view) in world.clients.iter().zip(views) {
+        for (room, view) in client_rooms.iter().zip(views) {
             let Ok(view) = view.lock() else { continue };
             check.reconnects += view.reconnects;
             check.duplicate_deliveries += view.duplicates;
             check.resets += view.resets;
-            let expected: Vec<i64> = stored[client.room].iter().map(|(id, _)| *id).collect();
+            let expected: Vec<i64> = stored[*room].iter().map(|(id, _)| *id).collect();
             if view.ids != expected {
                 check.views_differing += 1;
             }
@@ -641,5 +644,79 @@ impl Random {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0.checked_rem(bound).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(acked: &[(u64, i64)]) -> SenderLog {
+        SenderLog {
+            acked: acked
+                .iter()
+                .map(|&(n, id)| Acked { n, id, chat_id: 1 })
+                .collect(),
+            ..SenderLog::default()
+        }
+    }
+
+    fn stored(rows: &[(i64, u64)]) -> Vec<(i64, String)> {
+        rows.iter().map(|&(id, n)| (id, content_of(0, n))).collect()
+    }
+
+    fn saw(ids: &[i64]) -> Arc<Mutex<View>> {
+        let mut view = View::new();
+        view.ids = ids.to_vec();
+        Arc::new(Mutex::new(view))
+    }
+
+    #[test]
+    fn the_verdict_catches_loss_doubles_disorder_and_wrong_views() {
+        let acked = [log(&[(0, 10), (1, 11), (2, 12)])];
+        let good = Check::of(
+            &[0],
+            &acked,
+            &[saw(&[10, 11, 12])],
+            &[stored(&[(10, 0), (11, 1), (12, 2)])],
+            true,
+        );
+        assert!(good.passed(), "{good:?}");
+
+        let lost = Check::of(
+            &[0],
+            &acked,
+            &[saw(&[10, 12])],
+            &[stored(&[(10, 0), (12, 2)])],
+            true,
+        );
+        assert_eq!((lost.lost, lost.passed()), (1, false));
+
+        let doubled = Check::of(
+            &[0],
+            &acked,
+            &[saw(&[10, 11, 12, 13])],
+            &[stored(&[(10, 0), (11, 1), (12, 2), (13, 2)])],
+            true,
+        );
+        assert_eq!((doubled.duplicated, doubled.passed()), (1, false));
+
+        let disorder = Check::of(
+            &[0],
+            &[log(&[(0, 11), (1, 10)])],
+            &[saw(&[10, 11])],
+            &[stored(&[(10, 1), (11, 0)])],
+            true,
+        );
+        assert_eq!((disorder.out_of_order, disorder.passed()), (1, false));
+
+        let missed = Check::of(
+            &[0],
+            &acked,
+            &[saw(&[10, 12])],
+            &[stored(&[(10, 0), (11, 1), (12, 2)])],
+            true,
+        );
+        assert_eq!((missed.views_differing, missed.passed()), (1, false));
     }
 }

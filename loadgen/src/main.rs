@@ -158,6 +158,11 @@ async fn run(args: Args) -> Result<Report, String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while connected.load(Ordering::Relaxed) < args.clients as u64 {
         if Instant::now() > deadline {
+            // Stop the clients before the server they use is stopped, so they do not report
+            // its end as errors of their own.
+            for listener in &listeners {
+                listener.abort();
+            }
             return Err(format!(
                 "only {} of {} clients connected within 60 s",
                 connected.load(Ordering::Relaxed),
