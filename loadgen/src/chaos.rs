@@ -9,7 +9,7 @@
 use crate::args::Args;
 use crate::server::Spawned;
 use crate::setup::{self, Client, World};
-use crate::sse::{dechunk, find};
+use crate::sse::{dechunk, find, read_stream_head};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -344,25 +344,8 @@ async fn stream_once(
         .write_all(request.as_bytes())
         .await
         .map_err(|e| e.to_string())?;
-    let mut raw = Vec::with_capacity(4096);
     let mut buf = [0u8; 4096];
-    let head_end = loop {
-        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("closed before the response head".into());
-        }
-        raw.extend_from_slice(&buf[..n]);
-        if let Some(at) = find(&raw, b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    if !raw.starts_with(b"HTTP/1.1 200") {
-        return Err(String::from_utf8_lossy(&raw[..head_end.min(80)]).into_owned());
-    }
-    let chunked = String::from_utf8_lossy(&raw[..head_end])
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    raw.drain(..head_end);
+    let (mut raw, chunked) = read_stream_head(&mut stream).await?;
     if let Ok(mut view) = view.lock() {
         view.last_seq = view.last_seq.max(0);
     }

@@ -29,50 +29,27 @@ async fn main() -> std::process::ExitCode {
         }
     };
     if let Some(count) = args.abuse {
-        return match run_abuse(&args, count).await {
-            Ok(table) => {
-                println!("{table}");
-                std::process::ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("loadgen: {err}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+        return finish(run_abuse(&args, count).await.map(|table| (table, true)));
     }
     if let Some(cycles) = args.chaos {
         server::raise_fd_limit();
-        return match chaos::run(&args, cycles).await {
-            Ok((table, passed)) => {
-                println!("{table}");
-                if passed {
-                    std::process::ExitCode::SUCCESS
-                } else {
-                    std::process::ExitCode::FAILURE
-                }
-            }
-            Err(err) => {
-                eprintln!("loadgen: {err}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+        return finish(chaos::run(&args, cycles).await);
     }
     if let Some(big) = args.history {
-        return match run_history(&args, big).await {
-            Ok(table) => {
-                println!("{table}");
-                std::process::ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("loadgen: {err}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+        return finish(run_history(&args, big).await.map(|table| (table, true)));
     }
-    match run(args).await {
-        Ok(report) => {
-            println!("{report}");
-            if report.lost == 0 && report.duplicated == 0 && report.errors == 0 {
+    finish(run(args).await.map(|report| {
+        let passed = report.lost == 0 && report.duplicated == 0 && report.errors == 0;
+        (report.to_string(), passed)
+    }))
+}
+
+/// Prints a run's table (or why it could not run); the exit status says whether it passed.
+fn finish(outcome: Result<(String, bool), String>) -> std::process::ExitCode {
+    match outcome {
+        Ok((table, passed)) => {
+            println!("{table}");
+            if passed {
                 std::process::ExitCode::SUCCESS
             } else {
                 std::process::ExitCode::FAILURE

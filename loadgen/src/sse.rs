@@ -51,27 +51,9 @@ async fn listen_inner(
         .await
         .map_err(|e| e.to_string())?;
 
-    let mut raw = Vec::with_capacity(4096);
     let mut buf = [0u8; 4096];
-    // Response head.
-    let head_end = loop {
-        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("closed before the response head".into());
-        }
-        raw.extend_from_slice(&buf[..n]);
-        if let Some(pos) = find(&raw, b"\r\n\r\n") {
-            break pos + 4;
-        }
-    };
-    if !raw.starts_with(b"HTTP/1.1 200") {
-        return Err(String::from_utf8_lossy(&raw[..head_end.min(80)]).into_owned());
-    }
-    let chunked = String::from_utf8_lossy(&raw[..head_end])
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
+    let (mut raw, chunked) = read_stream_head(&mut stream).await?;
     connected.fetch_add(1, Ordering::Relaxed);
-    raw.drain(..head_end);
 
     let mut events = Vec::with_capacity(4096);
     let mut last_position = 0i64;
@@ -91,6 +73,31 @@ async fn listen_inner(
         }
         raw.extend_from_slice(&buf[..n]);
     }
+}
+
+/// Reads a live stream's response head: what followed it (the body's start) and whether the
+/// body is chunked; any answer but 200 is an error (its first line).
+pub(crate) async fn read_stream_head(stream: &mut TcpStream) -> Result<(Vec<u8>, bool), String> {
+    let mut raw = Vec::with_capacity(4096);
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("closed before the response head".into());
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(pos) = find(&raw, b"\r\n\r\n") {
+            break pos + 4;
+        }
+    };
+    if !raw.starts_with(b"HTTP/1.1 200") {
+        return Err(String::from_utf8_lossy(&raw[..head_end.min(80)]).into_owned());
+    }
+    let chunked = String::from_utf8_lossy(&raw[..head_end])
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    raw.drain(..head_end);
+    Ok((raw, chunked))
 }
 
 /// Moves complete chunks of a chunked body from `raw` to `out`.
