@@ -31,7 +31,8 @@ id=$(sqlite3 "$work/db.db" "select id from chat where hash_key='$key'")
 
 count() { # label requests command... -> instructions per request
   local label=$1 n=$2; shift 2
-  for _ in $(seq 5); do "$@" >/dev/null; done # warm up
+  # Warm up; a refused request (curl -f) would count the cost of an error page.
+  for _ in $(seq 5); do "$@" >/dev/null || { echo "FAILED: $label answered an error"; exit 1; }; done
   sleep 0.5; callgrind_control -z $vpid >/dev/null
   for _ in $(seq "$n"); do "$@" >/dev/null; done
   sleep 0.5; callgrind_control -d $vpid >/dev/null; sleep 1
@@ -40,7 +41,7 @@ count() { # label requests command... -> instructions per request
   total=$(grep -h "^totals:\|^summary:" "$dump" | head -1 | awk '{print $2}')
   printf '%-34s %12d instructions per request\n' "$label" $((total / n))
 }
-count "room page, 50 messages" 100 curl -s -H "cookie: $cookie" "$base/chatrooms/$key/"
-count "JSON history, 50 messages" 100 curl -s -H "cookie: $cookie" "$base/chats/$id/"
-count "durable send (one at a time)" 100 curl -s -X POST -H "cookie: $cookie" -H 'accept: application/json' \
+count "room page, 50 messages" 100 curl -sf -H "cookie: $cookie" "$base/chatrooms/$key/"
+count "JSON history, 50 messages" 100 curl -sf -H "cookie: $cookie" "$base/chats/$id/"
+count "durable send (one at a time)" 100 curl -sf -X POST -H "cookie: $cookie" -H 'accept: application/json' \
   --data-urlencode "hash_key=$key" --data-urlencode "content=a durable message of ordinary length" "$base/api/send_message"

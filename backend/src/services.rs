@@ -2,12 +2,17 @@
 
 use crate::expiry;
 use crate::identity::cookies::CookiePolicy;
+use crate::identity::session_cache::SessionCache;
 use crate::identity::sessions::{self, Session};
 use crate::live::fanout::Fanout;
 use crate::live::hub::Hub;
 use crate::live::stream_caps::StreamCaps;
 use crate::live::writer::MessageWriter;
+use crate::moderation::rules::{self, Rules};
 use crate::rate_limit::RateLimiter;
+use crate::store::memberships::Noted;
+use crate::store::room_cache::RoomCache;
+use crate::store::rooms::{self, Window};
 use domain::ChatId;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -30,6 +35,14 @@ pub struct Services {
     pub shutdown: watch::Receiver<bool>,
     /// How the session cookie is named and flagged.
     pub cookies: CookiePolicy,
+    /// Sessions recently found by token.
+    pub sessions: SessionCache,
+    /// Each room's roles and bans, kept while its row's stamp holds.
+    pub rules: Arc<RoomCache<Rules>>,
+    /// Each room's newest messages, kept while its row's stamp holds.
+    pub windows: Arc<RoomCache<Window>>,
+    /// Each session's most recent membership as noted here (a lone instance only).
+    pub noted: Arc<Noted>,
     /// Request budgets per session and per address.
     pub limiter: Arc<RateLimiter>,
     /// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
@@ -55,8 +68,9 @@ impl Services {
     pub fn start(db: DatabaseConnection, settings: Settings) -> (Self, watch::Sender<bool>) {
         let hub = Hub::new(settings.room_buffer);
         let (stop, shutdown) = watch::channel(false);
-        let fanout = Fanout::start(&db, &hub, shutdown.clone());
+        let (fanout, sessions) = Fanout::start(&db, &hub, shutdown.clone());
         let writer = MessageWriter::spawn(db.clone(), Arc::clone(&hub), fanout.clone());
+        let noted = Arc::new(Noted::new(!fanout.is_shared()));
         tokio::spawn(expiry::run(db.clone(), shutdown.clone()));
         let services = Self {
             db,
@@ -66,6 +80,10 @@ impl Services {
             streams: StreamCaps::default(),
             shutdown,
             cookies: settings.cookies,
+            sessions,
+            rules: Arc::new(RoomCache::new(rules::KEPT_ROOMS)),
+            windows: Arc::new(RoomCache::new(rooms::WINDOW_KEPT_ROOMS)),
+            noted,
             limiter: Arc::new(RateLimiter::new(settings.rate_limits)),
             trusted_proxy: settings.trusted_proxy,
         };
@@ -77,12 +95,16 @@ impl Services {
         &self,
         headers: &http::HeaderMap,
     ) -> Result<Option<Session>, crate::Error> {
-        Ok(sessions::from_headers(&self.db, self.cookies, headers).await?)
+        Ok(sessions::from_headers(&self.db, &self.sessions, self.cookies, headers).await?)
     }
 
-    /// Ends the session with this token (logging out); an unknown token is ignored.
+    /// Ends the session with this token (logging out) on every instance; an unknown token is
+    /// ignored.
     pub async fn end_session(&self, token: &str) -> Result<(), crate::Error> {
-        Ok(sessions::delete(&self.db, token).await?)
+        if let Some(id) = sessions::delete(&self.db, token).await? {
+            self.sessions.forget(id);
+        }
+        Ok(())
     }
 
     /// What a ban may cover about a request with these `headers` from `peer`.

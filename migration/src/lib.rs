@@ -20,6 +20,7 @@ mod m20261130_000011_message_replies;
 mod m20261201_000012_message_reactions;
 mod m20261202_000013_claim_rooms;
 mod m20261202_000014_message_client_ids;
+mod m20261203_000015_chat_version;
 mod message_column;
 
 /// Where the database lives when `DATABASE_URL` is not set: a SQLite file in the working
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_message_reactions::Migration),
             Box::new(m20261202_000013_claim_rooms::Migration),
             Box::new(m20261202_000014_message_client_ids::Migration),
+            Box::new(m20261203_000015_chat_version::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use axum::{
     http::HeaderMap,
     Json,
 };
-use backend::moderation::bans;
+use backend::moderation::rules::Rules;
 use backend::rate_limit::{Action, Actor};
 use backend::store::{memberships, rooms};
 use backend::Services;
@@ -102,13 +102,13 @@ pub async fn messages(
         .await?
         .ok_or(AppError::NotFound)?;
     let traits = services.request_traits(&headers, crate::live::peer_of(&extensions));
-    if bans::is_banned(&services.db, chat.id, traits.visitor(&session))
+    let rules = Rules::of(&services.db, &services.rules, &chat)
         .await
-        .map_err(backend::Error::from)?
-    {
+        .map_err(backend::Error::from)?;
+    if rules.bans(traits.visitor(&session)) {
         return Err(AppError::NotFound.into());
     }
-    let messages = rooms::messages_after(&services.db, chat.id, after, limit).await?;
+    let messages = rooms::after_of(&services.db, &services.windows, &chat, after, limit).await?;
     let next_after = messages.last().map(|m| m.id);
     Ok(Json(ChatPage {
         id: chat.id,

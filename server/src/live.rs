@@ -155,7 +155,13 @@ pub async fn enter_room(
         .await?
         .ok_or(AppError::NotLoggedIn)?;
     let traits = services.request_traits(headers, peer);
-    let entry = access::enter(&services.db, &key, traits.visitor(&session)).await?;
+    let entry = access::enter(
+        &services.db,
+        &services.rules,
+        &key,
+        traits.visitor(&session),
+    )
+    .await?;
     Ok((entry, session))
 }
 
@@ -190,9 +196,7 @@ async fn open(
             }
         }
     };
-    let room_state = encode_frame(&LiveEvent::Room(
-        state::of(&services.db, &entry.room).await?,
-    ));
+    let room_state = encode_frame(&LiveEvent::Room(state::of_entry(&entry)));
     let subscription = services.hub.subscribe(chat_id, &session.name);
     Ok(live_stream(
         services.clone(),

@@ -91,7 +91,7 @@ pub async fn login(
         client: client_ip(&request),
         browser: Some(&browser),
     };
-    let logged_in = log_in(&request.db, &request.limiter, attempt).await?;
+    let logged_in = log_in(&request, attempt).await?;
     set_session_cookie(&request, Some(&logged_in.token))?;
     leptos_axum::redirect(next.as_str());
     Ok(logged_in.session.name)
@@ -124,15 +124,18 @@ pub async fn set_theme(theme: String) -> Result<Theme, AppError> {
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     let request = Request::current()?;
     let (entry, session) = enter_room(&request, &hash_key).await?;
+    let state = state::of_entry(&entry);
     let room = entry.room;
     // Opening the room through its link is what lets this session read it by id later, and
     // keep entering it once it is locked.
     let address = request_traits(&request).address;
-    memberships::record(&request.db, session.id, session.claim_id, room.id, &address).await?;
+    let (db, noted) = (&request.db, &request.noted);
+    memberships::record(db, noted, session.id, session.claim_id, &room, &address).await?;
     let me = session.name;
-    // The feed position first: whatever changes after it reaches the page by the live stream.
-    let seq = rooms::last_seq(&request.db, room.id).await?;
-    let messages = rooms::latest_messages(&request.db, room.id, ROOM_PAGE_MESSAGES).await?;
+    // The feed position as the room's row had it, read before the messages: whatever changes
+    // after it reaches the page by the live stream.
+    let seq = room.stamp.last_seq;
+    let messages = rooms::latest_of(db, &request.windows, &room, ROOM_PAGE_MESSAGES).await?;
     let mut online = request.hub.online(room.id);
     if !online.contains(&me) {
         online.push(me.clone());
@@ -143,7 +146,7 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
         online,
         chat_id: room.id,
         share_url: room.hash_key.share_url(&public_origin(&request)),
-        room: state::of(&request.db, &room).await?,
+        room: state,
         me,
         seq,
         messages,
@@ -259,7 +262,8 @@ pub async fn messages_before(
     let request = Request::current()?;
     let (entry, session) = enter_room(&request, &hash_key).await?;
     rate_limit(&request, Action::History, Some(session.id))?;
-    Ok(rooms::messages_before(&request.db, entry.room.id, before, HISTORY_PAGE).await?)
+    let (db, windows) = (&request.db, &request.windows);
+    Ok(rooms::before_of(db, windows, &entry.room, before, HISTORY_PAGE).await?)
 }
 
 /// Tells the room's other listeners that the session's user is typing.
@@ -288,7 +292,7 @@ pub(crate) async fn enter_room(
         });
     };
     let traits = request_traits(request);
-    let entry = access::enter(&request.db, &key, traits.visitor(&session)).await?;
+    let entry = access::enter(&request.db, &request.rules, &key, traits.visitor(&session)).await?;
     Ok((entry, session))
 }
 

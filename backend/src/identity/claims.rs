@@ -4,6 +4,7 @@
 
 use super::name_key::{name_key, name_keys};
 use super::passphrase_hash::{self, HashError};
+use crate::moderation::roles;
 use crate::store::entities::{session, username_claim, username_key};
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::policy::{RELEASE_DAYS_WITHOUT_PASSPHRASE, RELEASE_DAYS_WITH_PASSPHRASE};
@@ -269,6 +270,8 @@ async fn end_lapsed(
     now: DateTime<Utc>,
 ) -> Result<(), ClaimError> {
     let cutoff = now - release_after(old.passphrase_hash.is_some());
+    // Its roles go with it (copies of those rooms kept in memory are read again).
+    roles::bump_rooms_of(db, &[old.id]).await?;
     let ended = username_claim::Entity::delete_many()
         .filter(username_claim::Column::Id.eq(old.id))
         .filter(username_claim::Column::LastUsedAt.lte(cutoff))
@@ -336,6 +339,7 @@ pub async fn release_lapsed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Re
         if lapsed.is_empty() {
             continue;
         }
+        roles::bump_rooms_of(db, &lapsed).await?;
         released += username_claim::Entity::delete_many()
             .filter(username_claim::Column::Id.is_in(lapsed.clone()))
             .exec(db)

@@ -3,10 +3,11 @@
 
 use super::claims::{self, ClaimError};
 use super::sessions::{self, Session};
-use crate::rate_limit::{Action, Actor, Limited, RateLimiter};
+use crate::rate_limit::{Action, Actor, Limited};
 use crate::store::memberships;
+use crate::Services;
 use domain::{Passphrase, Username};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::TransactionTrait;
 use std::net::IpAddr;
 
 /// One login, as the request made it.
@@ -58,10 +59,10 @@ impl From<sea_orm::DbErr> for LoginError {
 
 /// Logs in as `attempt.username`. Changing name ends the old session; its rooms carry over.
 pub async fn log_in(
-    db: &DatabaseConnection,
-    limiter: &RateLimiter,
+    services: &Services,
     attempt: LoginAttempt<'_>,
 ) -> Result<LoggedIn, LoginError> {
+    let Services { db, limiter, .. } = services;
     let LoginAttempt {
         username,
         passphrase,
@@ -92,6 +93,9 @@ pub async fn log_in(
         sessions::delete_by_id(&txn, old.id).await?;
     }
     txn.commit().await?;
+    if let Some(old) = current {
+        services.sessions.forget(old.id);
+    }
     tracing::info!(claim_id = claim.id, "logged in");
     Ok(LoggedIn { token, session })
 }

@@ -6,4 +6,5 @@ pub mod cookies;
 pub mod login;
 pub mod name_key;
 pub mod passphrase_hash;
+pub mod session_cache;
 pub mod sessions;

@@ -4,15 +4,19 @@
 
 use super::claims;
 use super::cookies::CookiePolicy;
+use super::session_cache::SessionCache;
+use crate::live::cluster;
 use crate::random::{new_session_token, TOKEN_LEN};
 use crate::store::entities::{session, username_claim};
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::policy::SESSION_IDLE_DAYS;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set,
 };
 
-/// Activity is written at most this often per session (a write per request would be waste).
+/// Activity is written at most this often per session (a write per request would be waste);
+/// a cached session is trusted for as long.
 const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(5);
 
 /// A live session: which browser this is and the name it holds.
@@ -69,19 +73,15 @@ pub async fn create(
     Ok((token, session))
 }
 
-/// The live session with this token, if the token is known and the session has not expired.
-/// Notes the activity (on the session and on its name's claim) every few minutes.
-pub async fn find_by_token(
+/// The live session whose token has this digest, with when its activity was last noted
+/// (noting it now if that was [`TOUCH_EVERY`] ago).
+async fn find_live(
     db: &impl ConnectionTrait,
-    token: &str,
-) -> Result<Option<Session>, DbErr> {
-    // A token we never issued cannot be in the table; skip the query for obvious junk.
-    if token.len() != TOKEN_LEN {
-        return Ok(None);
-    }
-    let now = Utc::now();
+    digest: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Session, DateTime<Utc>)>, DbErr> {
     let Some(found) = session::Entity::find()
-        .filter(session::Column::Token.eq(token_digest(token)))
+        .filter(session::Column::Token.eq(digest))
         .filter(session::Column::LastActiveAt.gt(idle_cutoff(now)))
         .one(db)
         .await?
@@ -97,13 +97,38 @@ pub async fn find_by_token(
         claim_id,
         name: found.username.clone(),
     };
-    if now - found.last_active_at >= TOUCH_EVERY {
-        let mut row: session::ActiveModel = found.into();
-        row.last_active_at = Set(now);
-        row.update(db).await?;
-        claims::touch(db, claim_id, now).await?;
+    if now - found.last_active_at < TOUCH_EVERY {
+        return Ok(Some((session, found.last_active_at)));
     }
-    Ok(Some(session))
+    let mut row: session::ActiveModel = found.into();
+    row.last_active_at = Set(now);
+    row.update(db).await?;
+    claims::touch(db, claim_id, now).await?;
+    Ok(Some((session, now)))
+}
+
+/// The live session with this token, from `cache` while its noted activity is recent, else
+/// from the database (then kept in `cache`).
+pub async fn lookup(
+    db: &impl ConnectionTrait,
+    cache: &SessionCache,
+    token: &str,
+) -> Result<Option<Session>, DbErr> {
+    // A token we never issued cannot be in the table; skip the query for obvious junk.
+    if token.len() != TOKEN_LEN {
+        return Ok(None);
+    }
+    let digest = token_digest(token);
+    let now = Utc::now();
+    let ticket = match cache.get(&digest, now, TOUCH_EVERY) {
+        Ok(session) => return Ok(Some(session)),
+        Err(ticket) => ticket,
+    };
+    let found = find_live(db, &digest, now).await?;
+    if let Some((session, active_at)) = &found {
+        cache.keep(ticket, digest, session.clone(), *active_at);
+    }
+    Ok(found.map(|(session, _)| session))
 }
 
 /// Deletes sessions idle for longer than [`SESSION_IDLE_DAYS`] at `now`; returns how many.
@@ -115,31 +140,40 @@ pub async fn delete_idle(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Resul
         .rows_affected)
 }
 
-/// The session whose cookie is in `headers`, if any.
+/// The session whose cookie is in `headers`, if any (see [`lookup`]).
 pub async fn from_headers(
     db: &impl ConnectionTrait,
+    cache: &SessionCache,
     cookies: CookiePolicy,
     headers: &http::HeaderMap,
 ) -> Result<Option<Session>, DbErr> {
     match cookies.token_from_headers(headers) {
-        Some(token) => find_by_token(db, token).await,
+        Some(token) => lookup(db, cache, token).await,
         None => Ok(None),
     }
 }
 
-/// Ends the session with this token (logging out); unknown tokens are ignored.
-pub async fn delete(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
-    session::Entity::delete_many()
+/// Ends the session with this token (logging out) and returns its id; unknown tokens are
+/// ignored. Other instances hear of it when `db`'s transaction commits.
+pub async fn delete(db: &impl ConnectionTrait, token: &str) -> Result<Option<i32>, DbErr> {
+    let id: Option<i32> = session::Entity::find()
+        .select_only()
+        .column(session::Column::Id)
         .filter(session::Column::Token.eq(token_digest(token)))
-        .exec(db)
+        .into_tuple()
+        .one(db)
         .await?;
-    Ok(())
+    if let Some(id) = id {
+        delete_by_id(db, id).await?;
+    }
+    Ok(id)
 }
 
-/// Ends the session with this id.
+/// Ends the session with this id; other instances hear of it when `db`'s transaction commits
+/// (this one's [`SessionCache`] is the caller's to update).
 pub async fn delete_by_id(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     session::Entity::delete_by_id(id).exec(db).await?;
-    Ok(())
+    cluster::notify_session_ended(db, id).await
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use super::cluster::{self, Announcer};
 use super::hub::Hub;
+use crate::identity::session_cache::SessionCache;
 use sea_orm::{DatabaseConnection, DbBackend};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -19,12 +20,19 @@ pub enum Fanout {
 
 impl Fanout {
     /// Picks the transport for `db`'s backend and starts what it needs (the cluster tasks stop
-    /// when `shutdown` turns true).
-    pub fn start(db: &DatabaseConnection, hub: &Arc<Hub>, shutdown: watch::Receiver<bool>) -> Self {
+    /// when `shutdown` turns true), with the session cache that fits it: with other instances
+    /// it is used only while their endings are heard.
+    pub fn start(
+        db: &DatabaseConnection,
+        hub: &Arc<Hub>,
+        shutdown: watch::Receiver<bool>,
+    ) -> (Self, SessionCache) {
         if db.get_database_backend() == DbBackend::Postgres {
-            Fanout::Postgres(cluster::start(db.clone(), Arc::clone(hub), shutdown))
+            let sessions = SessionCache::default();
+            let announcer = cluster::start(db.clone(), Arc::clone(hub), sessions.clone(), shutdown);
+            (Fanout::Postgres(announcer), sessions)
         } else {
-            Fanout::InProcess
+            (Fanout::InProcess, SessionCache::trusted())
         }
     }
 

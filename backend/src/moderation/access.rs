@@ -3,14 +3,17 @@
 //! old one), the visitor must not be banned, and a locked room admits only its members.
 //! Owners and moderators always get in.
 
-use super::bans::{self, Visitor};
+use super::bans::Visitor;
 use super::roles;
+use super::rules::Rules;
 use crate::store::entities::chat;
 use crate::store::memberships;
+use crate::store::room_cache::RoomCache;
 use crate::store::rooms::{self, Room};
 use domain::moderation::Role;
 use domain::HashKey;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::sync::Arc;
 
 /// Why a visitor may not enter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +53,8 @@ pub struct Entry {
     pub room: Room,
     /// The visitor's role in it.
     pub role: Option<Role>,
+    /// Its roles and bans, as they were when it was entered.
+    pub rules: Arc<Rules>,
 }
 
 impl Entry {
@@ -63,6 +68,7 @@ impl Entry {
 /// room becomes its owner the first time it enters with a name.
 pub async fn enter(
     db: &impl ConnectionTrait,
+    kept: &RoomCache<Rules>,
     key: &HashKey,
     visitor: Visitor<'_>,
 ) -> Result<Entry, AccessError> {
@@ -71,15 +77,18 @@ pub async fn enter(
         .ok_or(Refusal::NotFound)?;
     let mut room = linked.room;
     let session = visitor.session;
-    let mut role = roles::role_of(db, room.id, session.claim_id).await?;
+    let mut rules = Rules::of(db, kept, &room).await?;
+    let mut role = rules.role_of(session.claim_id);
     if role.is_none() && adopt(db, &room, visitor).await? {
         room.creator_browser = None;
         role = Some(Role::Owner);
+        // Once per room: the page this visitor sees already shows them as its owner.
+        rules = Arc::new(Rules::load(db, room.id).await?);
     }
     if role.is_some() {
-        return Ok(Entry { room, role });
+        return Ok(Entry { room, role, rules });
     }
-    if bans::is_banned(db, room.id, visitor).await? {
+    if rules.bans(visitor) {
         return Err(Refusal::Banned.into());
     }
     if !linked.current || room.locked {
@@ -94,7 +103,7 @@ pub async fn enter(
             .into());
         }
     }
-    Ok(Entry { room, role })
+    Ok(Entry { room, role, rules })
 }
 
 /// Makes the visitor the owner if their browser created the room and nobody owns it yet. The

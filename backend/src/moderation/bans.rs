@@ -7,6 +7,7 @@
 use crate::identity::name_key::keys_of;
 use crate::identity::sessions::Session;
 use crate::store::entities::room_ban;
+use crate::store::rooms;
 use chrono::{DateTime, Utc};
 use domain::moderation::BanEntry;
 use domain::ChatId;
@@ -110,7 +111,7 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    Ok(())
+    rooms::bump_version(db, chat_id).await
 }
 
 /// The bans of `chat_id`, newest first.
@@ -130,7 +131,11 @@ pub async fn list(db: &impl ConnectionTrait, chat_id: ChatId) -> Result<Vec<BanE
         .collect())
 }
 
-async fn all(db: &impl ConnectionTrait, chat_id: ChatId) -> Result<Vec<room_ban::Model>, DbErr> {
+/// The bans of `chat_id`, oldest first.
+pub(crate) async fn all(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+) -> Result<Vec<room_ban::Model>, DbErr> {
     room_ban::Entity::find()
         .filter(room_ban::Column::ChatId.eq(chat_id.0))
         .order_by_asc(room_ban::Column::Id)
@@ -152,21 +157,17 @@ pub async fn lift(
         return Ok(None);
     };
     room_ban::Entity::delete_by_id(ban.id).exec(db).await?;
+    rooms::bump_version(db, chat_id).await?;
     Ok(Some(ban.username))
 }
 
-/// Whether any ban of `chat_id` covers `visitor`.
-pub async fn is_banned(
-    db: &impl ConnectionTrait,
-    chat_id: ChatId,
-    visitor: Visitor<'_>,
-) -> Result<bool, DbErr> {
-    let bans = all(db, chat_id).await?;
+/// Whether any of `bans` covers `visitor`.
+pub(crate) fn cover_any(bans: &[room_ban::Model], visitor: Visitor<'_>) -> bool {
     if bans.is_empty() {
-        return Ok(false);
+        return false;
     }
     let visitor_keys = keys_of(&visitor.session.name);
-    Ok(bans.iter().any(|ban| covers(ban, &visitor, &visitor_keys)))
+    bans.iter().any(|ban| covers(ban, &visitor, &visitor_keys))
 }
 
 fn covers(ban: &room_ban::Model, visitor: &Visitor<'_>, visitor_keys: &[String]) -> bool {

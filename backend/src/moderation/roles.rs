@@ -2,10 +2,13 @@
 //! passphrase keeps its role in any browser; a released name loses its roles with its claim.
 
 use crate::store::entities::{room_role, username_claim};
+use crate::store::rooms;
 use domain::moderation::{Role, RoleHolder};
 use domain::ChatId;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 /// The role of the name `claim_id` in `chat_id`, if any.
 pub async fn role_of(
@@ -83,7 +86,7 @@ pub async fn grant(
         )
         .exec_without_returning(db)
         .await?;
-    Ok(())
+    rooms::bump_version(db, chat_id).await
 }
 
 /// Takes any role the name `claim_id` has in `chat_id`.
@@ -97,5 +100,22 @@ pub async fn revoke(
         .filter(room_role::Column::ClaimId.eq(claim_id))
         .exec(db)
         .await?;
+    rooms::bump_version(db, chat_id).await
+}
+
+/// Marks the rooms where these claims hold roles as changed: call it before deleting the
+/// claims (their roles go with them).
+pub async fn bump_rooms_of(db: &impl ConnectionTrait, claim_ids: &[i32]) -> Result<(), DbErr> {
+    let chats: Vec<i64> = room_role::Entity::find()
+        .select_only()
+        .column(room_role::Column::ChatId)
+        .filter(room_role::Column::ClaimId.is_in(claim_ids.iter().copied()))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    for chat_id in chats {
+        rooms::bump_version(db, ChatId(chat_id)).await?;
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! A room's state as open pages see it (name, link, settings, roles), and telling them when it
 //! changes: on this instance directly, or through PostgreSQL to every instance.
 
+use super::access::Entry;
 use super::roles;
 use crate::live::cluster::{self, RoomNotice};
 use crate::live::fanout::Fanout;
@@ -22,6 +23,19 @@ pub async fn of(db: &impl ConnectionTrait, room: &Room) -> Result<RoomState, cra
         retention: room.retention,
         roles: roles::holders(db, room.id).await?,
     })
+}
+
+/// The state of the room `entry` entered, with the roles read then.
+pub fn of_entry(entry: &Entry) -> RoomState {
+    let room = &entry.room;
+    RoomState {
+        name: room.name.clone(),
+        hash_key: room.hash_key.clone(),
+        locked: room.locked,
+        slow_mode: room.slow_mode,
+        retention: room.retention,
+        roles: entry.rules.holders(),
+    }
 }
 
 /// Reads `chat_id`'s state and publishes it to this instance's listeners (if the room still

@@ -4,6 +4,7 @@
 //! a logout.
 
 use super::entities::{chat, claim_room, membership, session};
+use super::rooms::{self, Room};
 use crate::identity::sessions::Session;
 use domain::model::RecentRoom;
 use domain::{ChatId, HashKey};
@@ -12,23 +13,104 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// How stale a membership's time may get before a page view moves it up again: a reload within
 /// it reads only (no write, no commit to wait for).
 const RECORD_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
-/// Notes that `session_id`, holding the name `claim_id`, opened `chat_id` (again) from
+/// The membership each session last noted on this instance, so that a reload within
+/// [`RECORD_EVERY`] reads nothing at all. Used only by a lone instance: with others, one of
+/// them may have noted another room for the same session meanwhile.
+#[derive(Debug)]
+pub struct Noted {
+    enabled: bool,
+    top: Mutex<HashMap<i32, NotedRoom>>,
+}
+
+/// A session's most recent membership as last noted here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NotedRoom {
+    chat_id: ChatId,
+    address: String,
+    at: chrono::DateTime<chrono::Utc>,
+    /// The room's `version` then: removals bump it, so a removed member is noted again.
+    version: i64,
+}
+
+/// Sessions whose noted membership is kept at once (past it, it starts over).
+const NOTED_SESSIONS: usize = 100_000;
+
+impl Noted {
+    /// Kept and used if `alone` (this is the only instance), else never used.
+    pub fn new(alone: bool) -> Self {
+        Self {
+            enabled: alone,
+            top: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, NotedRoom>> {
+        // A poisoned lock only means a panic elsewhere; the map itself is intact.
+        self.top
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `session_id`'s most recent membership is already `room`, from `address`,
+    /// noted less than [`RECORD_EVERY`] before `now`.
+    fn is_current(
+        &self,
+        session_id: i32,
+        room: &Room,
+        address: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        self.enabled
+            && self.lock().get(&session_id).is_some_and(|noted| {
+                noted.chat_id == room.id
+                    && noted.version == room.stamp.version
+                    && noted.address == address
+                    && now - noted.at < RECORD_EVERY
+            })
+    }
+
+    fn note(&self, session_id: i32, noted: NotedRoom) {
+        if !self.enabled {
+            return;
+        }
+        let mut top = self.lock();
+        if top.len() >= NOTED_SESSIONS {
+            top.clear();
+        }
+        top.insert(session_id, noted);
+    }
+}
+
+/// Notes that `session_id`, holding the name `claim_id`, opened `room` (again) from
 /// `address`: its place in "recent rooms" moves up. A membership noted less than
 /// [`RECORD_EVERY`] ago from the same address, and still the session's most recent, is left as
-/// it is.
+/// it is (known from `noted` without a query when this is the only instance).
 pub async fn record(
     db: &impl ConnectionTrait,
+    noted: &Noted,
     session_id: i32,
     claim_id: i32,
-    chat_id: ChatId,
+    room: &Room,
     address: &str,
 ) -> Result<(), crate::Error> {
     let now = chrono::Utc::now();
+    if noted.is_current(session_id, room, address, now) {
+        return Ok(());
+    }
+    let chat_id = room.id;
+    let mut noting = NotedRoom {
+        chat_id,
+        address: address.to_owned(),
+        at: now,
+        version: room.stamp.version,
+    };
     // The session's most recent membership, in one query: if it is this room, from this
     // address and recent, nothing would change.
     let top: Option<(i64, chrono::DateTime<chrono::Utc>, Option<String>)> =
@@ -45,6 +127,8 @@ pub async fn record(
             .await?;
     if let Some((top_chat, joined_at, Some(known_address))) = top {
         if top_chat == chat_id.0 && known_address == address && now - joined_at < RECORD_EVERY {
+            noting.at = joined_at;
+            noted.note(session_id, noting);
             return Ok(());
         }
     }
@@ -76,6 +160,7 @@ pub async fn record(
         )
         .exec_without_returning(db)
         .await?;
+    noted.note(session_id, noting);
     Ok(())
 }
 
@@ -133,6 +218,8 @@ pub async fn remove_claim(
         .filter(claim_room::Column::ChatId.eq(chat_id.0))
         .exec(db)
         .await?;
+    // What instances noted of their memberships no longer holds.
+    rooms::bump_version(db, chat_id).await?;
     Ok(())
 }
 

@@ -4,4 +4,5 @@
 pub mod db;
 pub mod entities;
 pub mod memberships;
+pub mod room_cache;
 pub mod rooms;

@@ -1,6 +1,7 @@
 //! Storing and reading chats and their messages.
 
 use super::entities::{chat, message, retired_link};
+use super::room_cache::{RoomCache, Stamp};
 use crate::random::new_hash_key;
 use domain::model::{ChatMessage, Quote};
 use domain::moderation::{Deletion, Retention, SlowMode};
@@ -10,6 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
+use std::sync::Arc;
 
 /// Most messages one read returns (room page, JSON API page, refresh).
 pub const MAX_PAGE: u64 = 200;
@@ -31,6 +33,9 @@ pub struct Room {
     pub retention: Retention,
     /// The browser that created the room, until someone from it became the owner.
     pub creator_browser: Option<String>,
+    /// Where its change feed and its roles, bans and stored messages stood when the row was
+    /// read (what copies kept in memory are checked against).
+    pub stamp: Stamp,
 }
 
 impl Room {
@@ -49,6 +54,10 @@ impl Room {
                     .unwrap_or_default(),
                 retention: Retention::from_days(row.retention_days),
                 creator_browser: row.creator_browser,
+                stamp: Stamp {
+                    last_seq: Seq(row.last_seq),
+                    version: row.version,
+                },
             }),
             Err(_) => {
                 tracing::error!(chat_id = row.id, "stored chat has a malformed hash key");
@@ -77,6 +86,7 @@ pub async fn create_chat(
             slow_mode_secs: Set(0),
             retention_days: Set(None),
             creator_browser: Set(creator_browser.map(str::to_owned)),
+            version: Set(0),
             ..Default::default()
         };
         match row.insert(db).await {
@@ -91,6 +101,49 @@ pub async fn create_chat(
         .unwrap_or_else(|| DbErr::Custom("could not create chat".into()))
         .into())
 }
+
+/// A room's newest messages (up to [`MAX_PAGE`]), kept in memory per room: every read of
+/// the recent part of a room (its page, the JSON API, scrolling back a little) is answered
+/// from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// The messages, oldest first: every message of the room from the first one on.
+    messages: Vec<ChatMessage>,
+    /// Whether they are all the room's messages.
+    complete: bool,
+}
+
+impl Window {
+    /// Up to `limit` messages with id less than `before`, oldest first, if the window holds
+    /// every one of them (it holds all messages from its first on).
+    pub fn before(&self, before: MessageId, limit: u64) -> Option<Vec<ChatMessage>> {
+        let below = self.messages.partition_point(|m| m.id < before);
+        let limit = usize::try_from(limit.min(MAX_PAGE)).unwrap_or(usize::MAX);
+        if below < limit && !self.complete {
+            return None;
+        }
+        Some(self.messages[below.saturating_sub(limit)..below].to_vec())
+    }
+
+    /// Up to `limit` messages with id greater than `after`, oldest first, if the window holds
+    /// every one of them.
+    pub fn after(&self, after: MessageId, limit: u64) -> Option<Vec<ChatMessage>> {
+        let holds_all = self.complete
+            || self
+                .messages
+                .first()
+                .is_some_and(|first| after.0 >= first.id.0.saturating_sub(1));
+        if !holds_all {
+            return None;
+        }
+        let from = self.messages.partition_point(|m| m.id <= after);
+        let limit = usize::try_from(limit.min(MAX_PAGE)).unwrap_or(usize::MAX);
+        Some(self.messages[from..].iter().take(limit).cloned().collect())
+    }
+}
+
+/// Rooms whose window is kept at once (up to [`MAX_PAGE`] messages each).
+pub const WINDOW_KEPT_ROOMS: usize = 500;
 
 /// A room found through a share link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,6 +294,68 @@ pub async fn latest_messages(
     messages_before(db, chat_id, MessageId(i64::MAX), limit).await
 }
 
+/// The room's [`Window`]: the copy kept for its stamp, or read now (and kept).
+pub async fn window(
+    db: &impl ConnectionTrait,
+    kept: &RoomCache<Window>,
+    room: &Room,
+) -> Result<Arc<Window>, crate::Error> {
+    let load = async {
+        let messages = latest_messages(db, room.id, MAX_PAGE).await?;
+        Ok::<_, crate::Error>(Window {
+            complete: (messages.len() as u64) < MAX_PAGE,
+            messages,
+        })
+    };
+    kept.get_or_load(room.id, room.stamp, load).await
+}
+
+/// The room's newest `limit` messages, oldest first (from its window when it holds them).
+pub async fn latest_of(
+    db: &impl ConnectionTrait,
+    kept: &RoomCache<Window>,
+    room: &Room,
+    limit: u64,
+) -> Result<Vec<ChatMessage>, crate::Error> {
+    match window(db, kept, room)
+        .await?
+        .before(MessageId(i64::MAX), limit)
+    {
+        Some(messages) => Ok(messages),
+        None => latest_messages(db, room.id, limit).await,
+    }
+}
+
+/// Up to `limit` of the room's messages with id less than `before`, oldest first (from its
+/// window when it holds them).
+pub async fn before_of(
+    db: &impl ConnectionTrait,
+    kept: &RoomCache<Window>,
+    room: &Room,
+    before: MessageId,
+    limit: u64,
+) -> Result<Vec<ChatMessage>, crate::Error> {
+    match window(db, kept, room).await?.before(before, limit) {
+        Some(messages) => Ok(messages),
+        None => messages_before(db, room.id, before, limit).await,
+    }
+}
+
+/// Up to `limit` of the room's messages with id greater than `after`, oldest first (from its
+/// window when it holds them).
+pub async fn after_of(
+    db: &impl ConnectionTrait,
+    kept: &RoomCache<Window>,
+    room: &Room,
+    after: MessageId,
+    limit: u64,
+) -> Result<Vec<ChatMessage>, crate::Error> {
+    match window(db, kept, room).await?.after(after, limit) {
+        Some(messages) => Ok(messages),
+        None => messages_after(db, room.id, after, limit).await,
+    }
+}
+
 /// Deletes the messages older than their room's retention at `now`; returns how many.
 pub async fn delete_expired_messages(
     db: &impl ConnectionTrait,
@@ -258,14 +373,37 @@ pub async fn delete_expired_messages(
     for (chat_id, days) in kept {
         let Some(days) = days else { continue };
         let cutoff = now - chrono::TimeDelta::days(i64::from(days));
-        deleted += message::Entity::delete_many()
+        let gone = message::Entity::delete_many()
             .filter(message::Column::ChatId.eq(chat_id))
             .filter(message::Column::Timestamp.lt(cutoff))
             .exec(db)
             .await?
             .rows_affected;
+        if gone > 0 {
+            // Copies of the room's latest messages kept in memory must not show them.
+            bump_version(db, ChatId(chat_id)).await?;
+        }
+        deleted += gone;
     }
     Ok(deleted)
+}
+
+/// Marks a change to `chat_id` that its change feed does not count (roles, bans, messages
+/// deleted for retention): copies of the room kept in memory are read again. Call it in the
+/// change's transaction.
+pub async fn bump_version(db: &impl ConnectionTrait, chat_id: ChatId) -> Result<(), DbErr> {
+    chat::Entity::update_many()
+        .col_expr(
+            chat::Column::Version,
+            sea_orm::sea_query::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(chat::Column::Version),
+                1,
+            ),
+        )
+        .filter(chat::Column::Id.eq(chat_id.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The wire form of stored messages, each reply with the quote of what it answers (one query
@@ -361,4 +499,69 @@ pub async fn messages_before(
         .await?;
     rows.reverse();
     with_quotes(db, rows).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: i64) -> ChatMessage {
+        ChatMessage {
+            id: MessageId(id),
+            chat_id: ChatId(1),
+            timestamp: String::new(),
+            username: "ann".into(),
+            content: format!("m{id}"),
+            seq: Seq(id),
+            deleted: None,
+            edited_at: None,
+            reply_to: None,
+            reactions: Reactions::default(),
+        }
+    }
+
+    /// A window holding messages with these ids (ids of other rooms leave gaps).
+    fn window(ids: &[i64], complete: bool) -> Window {
+        Window {
+            messages: ids.iter().copied().map(message).collect(),
+            complete,
+        }
+    }
+
+    fn ids(found: Option<Vec<ChatMessage>>) -> Option<Vec<i64>> {
+        found.map(|list| list.iter().map(|m| m.id.0).collect())
+    }
+
+    #[test]
+    fn a_partial_window_answers_only_what_it_holds_entirely() {
+        let w = window(&[10, 12, 15, 20], false);
+        // The newest pages.
+        assert_eq!(ids(w.before(MessageId(i64::MAX), 2)), Some(vec![15, 20]));
+        assert_eq!(ids(w.before(MessageId(20), 3)), Some(vec![10, 12, 15]));
+        // Older messages may exist below the first one: not answered.
+        assert_eq!(ids(w.before(MessageId(20), 4)), None);
+        assert_eq!(ids(w.before(MessageId(i64::MAX), 5)), None);
+        // After a position inside the window (or just below its first message).
+        assert_eq!(ids(w.after(MessageId(12), 10)), Some(vec![15, 20]));
+        assert_eq!(ids(w.after(MessageId(9), 2)), Some(vec![10, 12]));
+        assert_eq!(ids(w.after(MessageId(20), 2)), Some(vec![]));
+        assert_eq!(ids(w.after(MessageId(8), 2)), None);
+        assert_eq!(ids(w.after(MessageId(0), 2)), None);
+    }
+
+    #[test]
+    fn a_complete_window_answers_everything() {
+        let w = window(&[10, 12, 15], true);
+        assert_eq!(
+            ids(w.before(MessageId(i64::MAX), 100)),
+            Some(vec![10, 12, 15])
+        );
+        assert_eq!(ids(w.before(MessageId(12), 100)), Some(vec![10]));
+        assert_eq!(ids(w.before(MessageId(10), 100)), Some(vec![]));
+        assert_eq!(ids(w.after(MessageId(0), 2)), Some(vec![10, 12]));
+        assert_eq!(ids(w.after(MessageId(0), 100)), Some(vec![10, 12, 15]));
+        let empty = window(&[], true);
+        assert_eq!(ids(empty.after(MessageId(0), 5)), Some(vec![]));
+        assert_eq!(ids(empty.before(MessageId(i64::MAX), 5)), Some(vec![]));
+    }
 }

@@ -351,3 +351,49 @@ async fn moderation_on_one_instance_reaches_pages_on_the_other() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+#[ignore = "several instances need PostgreSQL (TEST_BACKEND=postgres)"]
+async fn a_session_ended_on_one_instance_is_refused_by_the_other() {
+    let (_db, a, b) = two_instances().await;
+    let key = a.create_room("Sessions").await;
+    let leaving = join(&b, &key, "lea").await;
+    let renaming = join(&b, &key, "ren").await;
+    // Both used on B, so B knows them without asking the database.
+    b.send(&key, &leaving, "hello").await;
+    b.send(&key, &renaming, "hello").await;
+
+    let res = a.post_form("logout", &[], "/", Some(&leaving)).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let res = a
+        .call(
+            "login",
+            &[("username", "renate"), ("next", "/")],
+            Some(&renaming),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // B hears of both endings at once (a notice at commit), not when its copy goes stale.
+    for (cookie, who) in [(&leaving, "logged out"), (&renaming, "renamed")] {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let res = b
+                .call(
+                    "send_message",
+                    &[("hash_key", &key), ("content", "late")],
+                    Some(cookie),
+                )
+                .await;
+            if res.status() == StatusCode::UNAUTHORIZED {
+                break;
+            }
+            assert_eq!(res.status(), StatusCode::OK, "{who}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "B still accepts the session of someone who {who} on A"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -723,6 +723,30 @@ async fn deletions_and_removals_reach_live_pages_and_pages_that_were_offline() {
         .expect("others hear of it")
         .json();
     assert_eq!(seen["username"], "Mallory");
+
+    // While the room is open they may come back, and are then a member again (the page is
+    // noted anew, though the same page was noted minutes before): a lock keeps them in.
+    let page = format!("/chatrooms/{key}/");
+    assert_eq!(
+        app.get_page(&page, Some(&member)).await.status(),
+        StatusCode::OK
+    );
+    let res = app
+        .call(
+            "mod/lock",
+            &[("hash_key", &key), ("locked", "true")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = app
+        .get_page(&page, Some(&member))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("closed to new people"), "{html}");
+    app.send(&key, &member, "back again").await;
 }
 
 #[tokio::test]
@@ -838,6 +862,14 @@ async fn retention_sweeps_old_messages_and_deleting_the_room_removes_everything(
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // Opened once before the sweep: the server keeps the room's latest messages in memory.
+    let view: domain::model::RoomView = app
+        .call("load_room", &[("hash_key", &key)], Some(&owner))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view.messages.len(), 2);
     let db = app.db().await;
     let old = chrono::Utc::now() - chrono::TimeDelta::days(2);
     message::Entity::update_many()
@@ -855,6 +887,8 @@ async fn retention_sweeps_old_messages_and_deleting_the_room_removes_everything(
         .await
         .unwrap();
     assert_eq!(view.room.retention, domain::moderation::Retention::Day);
+    let shown: Vec<&str> = view.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(shown, ["fresh"], "the page no longer shows swept messages");
 
     // Deleting needs the confirmation; then the room and its messages are gone.
     let res = app

@@ -336,6 +336,15 @@ async fn logout_ends_the_session_on_the_server() {
     let app = spawn_app().await;
     let key = app.create_room("Bye").await;
     let cookie = app.login("alice").await;
+    // Used once first, so the server knows the session without asking its database.
+    let res = app
+        .call(
+            "send_message",
+            &[("hash_key", &key), ("content", "before")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
     let res = app.post_form("logout", &[], "/", Some(&cookie)).await;
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(location(&res), "/");

@@ -283,6 +283,12 @@ pub async fn spawn_process(database_url: &str, env: &[(&str, &str)]) -> TestApp 
 }
 
 impl TestApp {
+    /// Another server process on this app's database that has served no request yet: it knows
+    /// of no session but from the database (as a server that has not seen one for days).
+    pub async fn fresh_instance(&self) -> TestApp {
+        spawn_process(&self.db_url, &[]).await
+    }
+
     /// Waits until the server answers (the listener may be bound while migrations still run).
     async fn wait_until_up(&self) {
         for _ in 0..400 {

@@ -4,6 +4,7 @@
 
 use super::remote_presence::RemotePresence;
 use super::{notify, Notice, CHANNEL, HEARTBEAT, SILENT_AFTER};
+use crate::identity::session_cache::SessionCache;
 use crate::live::hub::Hub;
 use crate::moderation::state::publish_room_state;
 use crate::store::rooms;
@@ -24,6 +25,7 @@ pub(super) async fn listen(
     instance: u64,
     db: DatabaseConnection,
     hub: Arc<Hub>,
+    sessions: SessionCache,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(100);
@@ -35,6 +37,8 @@ pub(super) async fn listen(
             // A connection of the pool, kept for listening (the pool replaces it if it dies).
             let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
             listener.listen(CHANNEL).await?;
+            // From here every ending is heard; what ended before is not in the emptied cache.
+            sessions.trust();
             if !first {
                 // Anything committed while we were not listening is re-read by each stream.
                 tracing::info!("listening again; live streams catch up from the database");
@@ -50,12 +54,14 @@ pub(super) async fn listen(
             notify(&db, &Notice::Hello { i: instance }).await?;
             reannounce(instance, &db, &hub).await?;
             backoff = Duration::from_millis(100);
-            receive(instance, &mut listener, &db, &hub, &mut others).await
+            receive(instance, &mut listener, &db, &hub, &sessions, &mut others).await
         };
         let result = tokio::select! {
             result = session => result,
             () = async { drop(shutdown.wait_for(|stop| *stop).await) } => return,
         };
+        // Endings told while nobody listens would go unheard.
+        sessions.distrust();
         if let Err(err) = result {
             tracing::warn!(error = %err, "lost the PostgreSQL listener; reconnecting");
         }
@@ -131,6 +137,7 @@ async fn receive(
     listener: &mut PgListener,
     db: &DatabaseConnection,
     hub: &Hub,
+    sessions: &SessionCache,
     others: &mut Others,
 ) -> Result<(), ListenError> {
     let mut sweep = tokio::time::interval(HEARTBEAT);
@@ -164,6 +171,7 @@ async fn receive(
                 },
             ),
             Notice::Closed { c } => hub.publish_event(c, LiveEvent::Closed {}),
+            Notice::SessionEnded { s } => sessions.forget(s),
             Notice::Joined { i, .. }
             | Notice::Left { i, .. }
             | Notice::Typing { i, .. }

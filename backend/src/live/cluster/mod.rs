@@ -24,6 +24,7 @@ mod remote_presence;
 pub use announcer::Announcer;
 
 use super::hub::Hub;
+use crate::identity::session_cache::SessionCache;
 use domain::{ChatId, Seq};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,9 @@ enum Notice {
     /// Chat `c` was deleted.
     #[serde(rename = "d")]
     Closed { c: ChatId },
+    /// Session `s` ended (logged out, or replaced by a new login).
+    #[serde(rename = "s")]
+    SessionEnded { s: i32 },
     /// `u` opened a first live connection to chat `c` on instance `i`.
     #[serde(rename = "j")]
     Joined { i: u64, c: ChatId, u: String },
@@ -110,6 +114,15 @@ pub enum RoomNotice {
     Closed,
 }
 
+/// Queues the notice "session `id` ended" on `db` if it is PostgreSQL (every instance then
+/// forgets it at commit); with SQLite there is one instance, which the caller updates.
+pub async fn notify_session_ended(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    notify(db, &Notice::SessionEnded { s: id }).await
+}
+
 /// Queues `notice` about `chat_id` on `db` (delivered at commit when `db` is a transaction).
 pub async fn notify_room(
     db: &impl ConnectionTrait,
@@ -139,15 +152,21 @@ async fn notify(db: &impl ConnectionTrait, notice: &Notice) -> Result<(), DbErr>
     Ok(())
 }
 
-/// Starts the cluster tasks: the listener (with reconnect and catch-up) and the announcer
-/// (presence, typing, heartbeat); both stop when `shutdown` turns true. Returns the handle that
-/// announces typing; presence changes reach it from the hub.
-pub fn start(db: DatabaseConnection, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) -> Announcer {
+/// Starts the cluster tasks: the listener (with reconnect and catch-up; it keeps `sessions`
+/// in step with the other instances) and the announcer (presence, typing, heartbeat); both
+/// stop when `shutdown` turns true. Returns the handle that announces typing; presence changes
+/// reach it from the hub.
+pub fn start(
+    db: DatabaseConnection,
+    hub: Arc<Hub>,
+    sessions: SessionCache,
+    shutdown: watch::Receiver<bool>,
+) -> Announcer {
     let instance = rand::random::<u64>();
     tracing::info!(instance, "live delivery across instances via PostgreSQL");
     let announcer = Announcer::start(instance, db.clone(), shutdown.clone());
     hub.observe_presence(Arc::new(announcer.clone()));
-    tokio::spawn(listener::listen(instance, db, hub, shutdown));
+    tokio::spawn(listener::listen(instance, db, hub, sessions, shutdown));
     announcer
 }
 

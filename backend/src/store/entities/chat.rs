@@ -21,6 +21,9 @@ pub struct Model {
     pub retention_days: Option<i32>,
     /// The browser that created the room, until someone from it becomes the owner.
     pub creator_browser: Option<String>,
+    /// Bumped with every change to the room's roles, bans or stored messages that `last_seq`
+    /// does not count (see `store::room_cache`).
+    pub version: i64,
 }
 
 /// A chat has many messages.

@@ -1,0 +1,69 @@
+//! A room's roles and bans: everything deciding who may enter and act in it besides its row,
+//! read in two queries and kept per room in a [`RoomCache`] while the row's stamp holds (roles
+//! and bans bump `chat.version` in the transaction that changes them).
+
+use super::bans::{self, Visitor};
+use super::roles;
+use crate::store::entities::room_ban;
+use crate::store::room_cache::RoomCache;
+use crate::store::rooms::Room;
+use domain::moderation::{Role, RoleHolder};
+use domain::ChatId;
+use sea_orm::{ConnectionTrait, DbErr};
+use std::sync::Arc;
+
+/// Rooms whose rules are kept at once (a few hundred bytes each).
+pub const KEPT_ROOMS: usize = 10_000;
+
+/// A room's roles and bans as they were at its row's stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Every role holder as (name, claim id, role): the owner first, then moderators by name.
+    roles: Vec<(String, i32, Role)>,
+    /// Its bans, oldest first.
+    bans: Vec<room_ban::Model>,
+}
+
+impl Rules {
+    /// Reads `chat_id`'s rules from the database.
+    pub async fn load(db: &impl ConnectionTrait, chat_id: ChatId) -> Result<Self, DbErr> {
+        Ok(Self {
+            roles: roles::claims_with_roles(db, chat_id).await?,
+            bans: bans::all(db, chat_id).await?,
+        })
+    }
+
+    /// `room`'s rules: the copy kept for its stamp, or read now (and kept).
+    pub async fn of(
+        db: &impl ConnectionTrait,
+        kept: &RoomCache<Rules>,
+        room: &Room,
+    ) -> Result<Arc<Self>, DbErr> {
+        kept.get_or_load(room.id, room.stamp, Self::load(db, room.id))
+            .await
+    }
+
+    /// The role of the name `claim_id`, if any.
+    pub fn role_of(&self, claim_id: i32) -> Option<Role> {
+        self.roles
+            .iter()
+            .find(|(_, claim, _)| *claim == claim_id)
+            .map(|(_, _, role)| *role)
+    }
+
+    /// The role holders as pages show them.
+    pub fn holders(&self) -> Vec<RoleHolder> {
+        self.roles
+            .iter()
+            .map(|(username, _, role)| RoleHolder {
+                username: username.clone(),
+                role: *role,
+            })
+            .collect()
+    }
+
+    /// Whether any ban covers `visitor`.
+    pub fn bans(&self, visitor: Visitor<'_>) -> bool {
+        bans::cover_any(&self.bans, visitor)
+    }
+}

@@ -1,0 +1,149 @@
+//! Per room, something read from the database (its roles and bans, its latest messages), kept
+//! in memory for as long as the room's row says it is still right.
+//!
+//! Every request that enters a room reads the room's row anyway. The row carries `last_seq`
+//! (bumped with every change to a message) and `version` (bumped with every change to roles,
+//! bans or messages that `last_seq` does not count), each in the transaction of the change,
+//! whichever instance made it. A kept copy is used only if the row read by this request has
+//! the same [`Stamp`] as when the copy was loaded; data loaded after reading the row is at
+//! least as new as the row, so a copy is never older than its stamp.
+
+use domain::{ChatId, Seq};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+/// What a room's row says about the state of everything kept per room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// The room's change-feed position (`chat.last_seq`).
+    pub last_seq: Seq,
+    /// `chat.version`.
+    pub version: i64,
+}
+
+/// One kind of per-room copy, `T`, for up to `capacity` rooms.
+#[derive(Debug)]
+pub struct RoomCache<T> {
+    kept: Mutex<HashMap<ChatId, (Stamp, Arc<T>)>>,
+    capacity: usize,
+}
+
+impl<T> RoomCache<T> {
+    /// An empty cache for at most `capacity` rooms (past it, it starts over).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            kept: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// The copy kept for `chat_id` at `stamp`, or `load`'s answer, which is then kept.
+    /// `stamp` must come from the room's row read before `load` runs.
+    pub async fn get_or_load<E, F>(
+        &self,
+        chat_id: ChatId,
+        stamp: Stamp,
+        load: F,
+    ) -> Result<Arc<T>, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        if let Some((kept_at, value)) = self.lock().get(&chat_id) {
+            if *kept_at == stamp {
+                return Ok(Arc::clone(value));
+            }
+        }
+        let value = Arc::new(load.await?);
+        let mut kept = self.lock();
+        if kept.len() >= self.capacity && !kept.contains_key(&chat_id) {
+            kept.clear();
+        }
+        // Two loads at different stamps may finish in either order; keep the newer.
+        let newer = kept
+            .get(&chat_id)
+            .is_none_or(|(kept_at, _)| newer_or_equal(stamp, *kept_at));
+        if newer {
+            kept.insert(chat_id, (stamp, Arc::clone(&value)));
+        }
+        Ok(value)
+    }
+
+    /// Forgets `chat_id`'s copy (the room was deleted).
+    pub fn forget(&self, chat_id: ChatId) {
+        self.lock().remove(&chat_id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChatId, (Stamp, Arc<T>)>> {
+        // A poisoned lock only means a panic elsewhere; the map itself is intact.
+        self.kept
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Whether `a` is at least as recent as `b` (both numbers only grow).
+fn newer_or_equal(a: Stamp, b: Stamp) -> bool {
+    a.last_seq >= b.last_seq && a.version >= b.version
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(last_seq: i64, version: i64) -> Stamp {
+        Stamp {
+            last_seq: Seq(last_seq),
+            version,
+        }
+    }
+
+    async fn load(cache: &RoomCache<String>, chat: i64, at: Stamp, value: &str) -> String {
+        let value = value.to_owned();
+        let got = cache
+            .get_or_load(ChatId(chat), at, async move { Ok::<_, ()>(value) })
+            .await
+            .unwrap();
+        (*got).clone()
+    }
+
+    #[tokio::test]
+    async fn a_copy_serves_only_its_own_stamp() {
+        let cache = RoomCache::new(10);
+        assert_eq!(load(&cache, 1, stamp(5, 0), "first").await, "first");
+        assert_eq!(load(&cache, 1, stamp(5, 0), "not loaded").await, "first");
+        // A new message or a new ban changes the stamp: loaded again.
+        assert_eq!(load(&cache, 1, stamp(6, 0), "second").await, "second");
+        assert_eq!(load(&cache, 1, stamp(6, 1), "third").await, "third");
+        assert_eq!(
+            load(&cache, 2, stamp(6, 1), "other room").await,
+            "other room"
+        );
+        assert_eq!(load(&cache, 1, stamp(6, 1), "not loaded").await, "third");
+    }
+
+    #[tokio::test]
+    async fn a_late_load_of_an_older_stamp_does_not_replace_a_newer_copy() {
+        let cache = RoomCache::new(10);
+        load(&cache, 1, stamp(7, 2), "new").await;
+        assert_eq!(load(&cache, 1, stamp(6, 2), "old").await, "old");
+        assert_eq!(load(&cache, 1, stamp(7, 2), "not loaded").await, "new");
+    }
+
+    #[tokio::test]
+    async fn failures_are_not_kept_and_the_capacity_holds() {
+        let cache: RoomCache<String> = RoomCache::new(2);
+        let failed = cache
+            .get_or_load(ChatId(1), stamp(1, 0), async {
+                Err::<String, _>("db down")
+            })
+            .await;
+        assert_eq!(failed.unwrap_err(), "db down");
+        assert_eq!(load(&cache, 1, stamp(1, 0), "loaded").await, "loaded");
+        load(&cache, 2, stamp(1, 0), "two").await;
+        load(&cache, 3, stamp(1, 0), "three").await;
+        assert!(cache.lock().len() <= 2);
+        cache.forget(ChatId(3));
+        assert_eq!(load(&cache, 3, stamp(1, 0), "again").await, "again");
+    }
+}
