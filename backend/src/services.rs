@@ -8,7 +8,7 @@ use crate::live::fanout::Fanout;
 use crate::live::hub::Hub;
 use crate::live::stream_caps::StreamCaps;
 use crate::live::writer::MessageWriter;
-use crate::moderation::rules::{self, Rules};
+use crate::moderation::rules::{self, KeptRules};
 use crate::rate_limit::RateLimiter;
 use crate::store::memberships::Noted;
 use crate::store::room_cache::RoomCache;
@@ -37,8 +37,8 @@ pub struct Services {
     pub cookies: CookiePolicy,
     /// Sessions recently found by token.
     pub sessions: SessionCache,
-    /// Each room's roles and bans, kept while its row's stamp holds.
-    pub rules: Arc<RoomCache<Rules>>,
+    /// Each room's roles and bans, kept while its row's version holds.
+    pub rules: Arc<KeptRules>,
     /// Each room's newest messages, kept while its row's stamp holds.
     pub windows: Arc<RoomCache<Window>>,
     /// Each session's most recent membership as noted here (a lone instance only).

@@ -5,10 +5,9 @@
 
 use super::bans::Visitor;
 use super::roles;
-use super::rules::Rules;
+use super::rules::{KeptRules, Rules};
 use crate::store::entities::chat;
 use crate::store::memberships;
-use crate::store::room_cache::RoomCache;
 use crate::store::rooms::{self, Room};
 use domain::moderation::Role;
 use domain::HashKey;
@@ -68,7 +67,7 @@ impl Entry {
 /// room becomes its owner the first time it enters with a name.
 pub async fn enter(
     db: &impl ConnectionTrait,
-    kept: &RoomCache<Rules>,
+    kept: &KeptRules,
     key: &HashKey,
     visitor: Visitor<'_>,
 ) -> Result<Entry, AccessError> {

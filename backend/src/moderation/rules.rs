@@ -15,6 +15,9 @@ use std::sync::Arc;
 /// Rooms whose rules are kept at once (a few hundred bytes each).
 pub const KEPT_ROOMS: usize = 10_000;
 
+/// Rules kept per room, each valid for the room's `version` it was read at.
+pub type KeptRules = RoomCache<Rules, i64>;
+
 /// A room's roles and bans as they were at its row's stamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
@@ -33,13 +36,14 @@ impl Rules {
         })
     }
 
-    /// `room`'s rules: the copy kept for its stamp, or read now (and kept).
+    /// `room`'s rules: the copy kept for its `version`, or read now (and kept). New messages
+    /// leave it as it is.
     pub async fn of(
         db: &impl ConnectionTrait,
-        kept: &RoomCache<Rules>,
+        kept: &KeptRules,
         room: &Room,
     ) -> Result<Arc<Self>, DbErr> {
-        kept.get_or_load(room.id, room.stamp, Self::load(db, room.id))
+        kept.get_or_load(room.id, room.stamp.version, Self::load(db, room.id))
             .await
     }
 

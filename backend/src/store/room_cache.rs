@@ -22,14 +22,31 @@ pub struct Stamp {
     pub version: i64,
 }
 
-/// One kind of per-room copy, `T`, for up to `capacity` rooms.
+/// Both numbers only grow, so of two stamps of one room, one is at least as new as the other.
+impl PartialOrd for Stamp {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        match (
+            self.last_seq.cmp(&other.last_seq),
+            self.version.cmp(&other.version),
+        ) {
+            (a, b) if a == b => Some(a),
+            (std::cmp::Ordering::Equal, b) => Some(b),
+            (a, std::cmp::Ordering::Equal) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// One kind of per-room copy, `T`, for up to `capacity` rooms, valid at a stamp of kind `S`:
+/// a whole [`Stamp`], or only the part `T` depends on (roles and bans do not change with
+/// messages).
 #[derive(Debug)]
-pub struct RoomCache<T> {
-    kept: Mutex<HashMap<ChatId, (Stamp, Arc<T>)>>,
+pub struct RoomCache<T, S = Stamp> {
+    kept: Mutex<HashMap<ChatId, (S, Arc<T>)>>,
     capacity: usize,
 }
 
-impl<T> RoomCache<T> {
+impl<T, S: Copy + PartialOrd> RoomCache<T, S> {
     /// An empty cache for at most `capacity` rooms (past it, it starts over).
     pub fn new(capacity: usize) -> Self {
         Self {
@@ -40,12 +57,7 @@ impl<T> RoomCache<T> {
 
     /// The copy kept for `chat_id` at `stamp`, or `load`'s answer, which is then kept.
     /// `stamp` must come from the room's row read before `load` runs.
-    pub async fn get_or_load<E, F>(
-        &self,
-        chat_id: ChatId,
-        stamp: Stamp,
-        load: F,
-    ) -> Result<Arc<T>, E>
+    pub async fn get_or_load<E, F>(&self, chat_id: ChatId, stamp: S, load: F) -> Result<Arc<T>, E>
     where
         F: Future<Output = Result<T, E>>,
     {
@@ -62,7 +74,7 @@ impl<T> RoomCache<T> {
         // Two loads at different stamps may finish in either order; keep the newer.
         let newer = kept
             .get(&chat_id)
-            .is_none_or(|(kept_at, _)| newer_or_equal(stamp, *kept_at));
+            .is_none_or(|(kept_at, _)| stamp >= *kept_at);
         if newer {
             kept.insert(chat_id, (stamp, Arc::clone(&value)));
         }
@@ -74,17 +86,12 @@ impl<T> RoomCache<T> {
         self.lock().remove(&chat_id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChatId, (Stamp, Arc<T>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChatId, (S, Arc<T>)>> {
         // A poisoned lock only means a panic elsewhere; the map itself is intact.
         self.kept
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
-
-/// Whether `a` is at least as recent as `b` (both numbers only grow).
-fn newer_or_equal(a: Stamp, b: Stamp) -> bool {
-    a.last_seq >= b.last_seq && a.version >= b.version
 }
 
 #[cfg(test)]
@@ -128,6 +135,17 @@ mod tests {
         load(&cache, 1, stamp(7, 2), "new").await;
         assert_eq!(load(&cache, 1, stamp(6, 2), "old").await, "old");
         assert_eq!(load(&cache, 1, stamp(7, 2), "not loaded").await, "new");
+    }
+
+    #[test]
+    fn stamps_of_one_room_are_ordered_by_both_numbers() {
+        assert!(stamp(7, 2) >= stamp(6, 2));
+        assert!(stamp(7, 3) >= stamp(7, 2));
+        assert!(stamp(7, 3) > stamp(6, 2));
+        assert!(stamp(6, 2) < stamp(7, 2));
+        assert!(stamp(7, 2) >= stamp(7, 2));
+        // Never both grow apart, but if they did neither would count as newer.
+        assert_eq!(stamp(7, 1).partial_cmp(&stamp(6, 2)), None);
     }
 
     #[tokio::test]

@@ -39,10 +39,11 @@ pub(super) async fn listen(
             listener.listen(CHANNEL).await?;
             // From here every ending is heard; what ended before is not in the emptied cache.
             sessions.trust();
+            // Anything committed while we were not listening is re-read by each stream (on
+            // the first connection too: a stream opened before it would miss those).
+            hub.resync_all();
             if !first {
-                // Anything committed while we were not listening is re-read by each stream.
                 tracing::info!("listening again; live streams catch up from the database");
-                hub.resync_all();
                 // Silence while we were away was ours, not theirs.
                 let now = Instant::now();
                 others
