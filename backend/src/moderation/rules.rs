@@ -5,15 +5,15 @@
 use super::bans::{self, Visitor};
 use super::roles;
 use crate::store::entities::room_ban;
-use crate::store::room_cache::RoomCache;
+use crate::store::room_cache::{RoomCache, Weight};
 use crate::store::rooms::Room;
 use domain::moderation::{Role, RoleHolder};
 use domain::ChatId;
 use sea_orm::{ConnectionTrait, DbErr};
 use std::sync::Arc;
 
-/// Rooms whose rules are kept at once (a few hundred bytes each).
-pub const KEPT_ROOMS: usize = 10_000;
+/// Bytes of rules kept at once (a few hundred per room).
+pub const KEPT_BYTES: usize = 4 << 20;
 
 /// Rules kept per room, each valid for the room's `version` it was read at.
 pub type KeptRules = RoomCache<Rules, i64>;
@@ -25,6 +25,18 @@ pub struct Rules {
     roles: Vec<(String, i32, Role)>,
     /// Its bans, oldest first.
     bans: Vec<room_ban::Model>,
+}
+
+impl Weight for Rules {
+    fn weight(&self) -> usize {
+        let roles: usize = self.roles.iter().map(|(name, _, _)| 48 + name.len()).sum();
+        let bans: usize = self
+            .bans
+            .iter()
+            .map(|ban| std::mem::size_of::<room_ban::Model>() + ban.username.len() + 64)
+            .sum();
+        std::mem::size_of::<Self>() + roles + bans
+    }
 }
 
 impl Rules {

@@ -37,21 +37,37 @@ impl PartialOrd for Stamp {
     }
 }
 
-/// One kind of per-room copy, `T`, for up to `capacity` rooms, valid at a stamp of kind `S`:
-/// a whole [`Stamp`], or only the part `T` depends on (roles and bans do not change with
+/// Roughly how many bytes a kept copy holds: what a cache's budget counts.
+pub trait Weight {
+    /// The copy's size in bytes, roughly.
+    fn weight(&self) -> usize;
+}
+
+/// One kind of per-room copy, `T`, within a budget of bytes, valid at a stamp of kind `S`: a
+/// whole [`Stamp`], or only the part `T` depends on (roles and bans do not change with
 /// messages).
 #[derive(Debug)]
 pub struct RoomCache<T, S = Stamp> {
-    kept: Mutex<HashMap<ChatId, (S, Arc<T>)>>,
-    capacity: usize,
+    kept: Mutex<Kept<T, S>>,
+    budget: usize,
 }
 
-impl<T, S: Copy + PartialOrd> RoomCache<T, S> {
-    /// An empty cache for at most `capacity` rooms (past it, it starts over).
-    pub fn new(capacity: usize) -> Self {
+#[derive(Debug)]
+struct Kept<T, S> {
+    by_room: HashMap<ChatId, (S, Arc<T>)>,
+    bytes: usize,
+}
+
+impl<T: Weight, S: Copy + PartialOrd> RoomCache<T, S> {
+    /// An empty cache holding at most `budget` bytes of copies (past it, it starts over: the
+    /// rooms in use fill it again).
+    pub fn new(budget: usize) -> Self {
         Self {
-            kept: Mutex::new(HashMap::new()),
-            capacity,
+            kept: Mutex::new(Kept {
+                by_room: HashMap::new(),
+                bytes: 0,
+            }),
+            budget,
         }
     }
 
@@ -61,32 +77,43 @@ impl<T, S: Copy + PartialOrd> RoomCache<T, S> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        if let Some((kept_at, value)) = self.lock().get(&chat_id) {
+        if let Some((kept_at, value)) = self.lock().by_room.get(&chat_id) {
             if *kept_at == stamp {
                 return Ok(Arc::clone(value));
             }
         }
         let value = Arc::new(load.await?);
+        let weight = value.weight();
         let mut kept = self.lock();
-        if kept.len() >= self.capacity && !kept.contains_key(&chat_id) {
-            kept.clear();
-        }
         // Two loads at different stamps may finish in either order; keep the newer.
         let newer = kept
+            .by_room
             .get(&chat_id)
             .is_none_or(|(kept_at, _)| stamp >= *kept_at);
-        if newer {
-            kept.insert(chat_id, (stamp, Arc::clone(&value)));
+        if !newer || weight > self.budget {
+            return Ok(value);
         }
+        if let Some((_, old)) = kept.by_room.remove(&chat_id) {
+            kept.bytes -= old.weight();
+        }
+        if kept.bytes + weight > self.budget {
+            kept.by_room.clear();
+            kept.bytes = 0;
+        }
+        kept.bytes += weight;
+        kept.by_room.insert(chat_id, (stamp, Arc::clone(&value)));
         Ok(value)
     }
 
     /// Forgets `chat_id`'s copy (the room was deleted).
     pub fn forget(&self, chat_id: ChatId) {
-        self.lock().remove(&chat_id);
+        let mut kept = self.lock();
+        if let Some((_, old)) = kept.by_room.remove(&chat_id) {
+            kept.bytes -= old.weight();
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChatId, (S, Arc<T>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept<T, S>> {
         // A poisoned lock only means a panic elsewhere; the map itself is intact.
         self.kept
             .lock()
@@ -97,6 +124,12 @@ impl<T, S: Copy + PartialOrd> RoomCache<T, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Weight for String {
+        fn weight(&self) -> usize {
+            self.len()
+        }
+    }
 
     fn stamp(last_seq: i64, version: i64) -> Stamp {
         Stamp {
@@ -116,7 +149,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_copy_serves_only_its_own_stamp() {
-        let cache = RoomCache::new(10);
+        let cache = RoomCache::new(1000);
         assert_eq!(load(&cache, 1, stamp(5, 0), "first").await, "first");
         assert_eq!(load(&cache, 1, stamp(5, 0), "not loaded").await, "first");
         // A new message or a new ban changes the stamp: loaded again.
@@ -131,7 +164,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_late_load_of_an_older_stamp_does_not_replace_a_newer_copy() {
-        let cache = RoomCache::new(10);
+        let cache = RoomCache::new(1000);
         load(&cache, 1, stamp(7, 2), "new").await;
         assert_eq!(load(&cache, 1, stamp(6, 2), "old").await, "old");
         assert_eq!(load(&cache, 1, stamp(7, 2), "not loaded").await, "new");
@@ -149,19 +182,29 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn failures_are_not_kept_and_the_capacity_holds() {
-        let cache: RoomCache<String> = RoomCache::new(2);
+    async fn failures_are_not_kept_and_the_budget_holds() {
+        let cache: RoomCache<String> = RoomCache::new(10);
         let failed = cache
             .get_or_load(ChatId(1), stamp(1, 0), async {
                 Err::<String, _>("db down")
             })
             .await;
         assert_eq!(failed.unwrap_err(), "db down");
-        assert_eq!(load(&cache, 1, stamp(1, 0), "loaded").await, "loaded");
-        load(&cache, 2, stamp(1, 0), "two").await;
-        load(&cache, 3, stamp(1, 0), "three").await;
-        assert!(cache.lock().len() <= 2);
-        cache.forget(ChatId(3));
-        assert_eq!(load(&cache, 3, stamp(1, 0), "again").await, "again");
+        assert_eq!(load(&cache, 1, stamp(1, 0), "four").await, "four");
+        assert_eq!(load(&cache, 2, stamp(1, 0), "five5").await, "five5");
+        assert_eq!(cache.lock().bytes, 9);
+        // Replacing a room's copy counts only the new one.
+        load(&cache, 2, stamp(2, 0), "six666").await;
+        assert_eq!(cache.lock().bytes, 10);
+        // Past the budget it starts over.
+        load(&cache, 3, stamp(1, 0), "x").await;
+        assert_eq!(cache.lock().bytes, 1);
+        assert_eq!(load(&cache, 1, stamp(1, 0), "anew").await, "anew");
+        // A copy larger than the whole budget is served, not kept.
+        let large = "far too large";
+        assert_eq!(load(&cache, 4, stamp(1, 0), large).await, large);
+        assert_eq!(load(&cache, 4, stamp(1, 0), "again").await, "again");
+        cache.forget(ChatId(1));
+        assert_eq!(cache.lock().bytes, 1 + "again".len());
     }
 }

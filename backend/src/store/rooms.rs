@@ -1,7 +1,7 @@
 //! Storing and reading chats and their messages.
 
 use super::entities::{chat, message, retired_link};
-use super::room_cache::{RoomCache, Stamp};
+use super::room_cache::{RoomCache, Stamp, Weight};
 use crate::random::new_hash_key;
 use domain::model::{ChatMessage, Quote};
 use domain::moderation::{Deletion, Retention, SlowMode};
@@ -142,8 +142,34 @@ impl Window {
     }
 }
 
-/// Rooms whose window is kept at once (up to [`MAX_PAGE`] messages each).
-pub const WINDOW_KEPT_ROOMS: usize = 500;
+/// Bytes of windows kept at once (a window of short messages takes about 60 KiB).
+pub const WINDOW_KEPT_BYTES: usize = 64 << 20;
+
+impl Weight for Window {
+    fn weight(&self) -> usize {
+        self.messages.iter().map(weight_of).sum()
+    }
+}
+
+/// Roughly the bytes `message` holds.
+fn weight_of(message: &ChatMessage) -> usize {
+    let quote = message.reply_to.as_ref().map_or(0, |q| {
+        std::mem::size_of_val(q) + q.username.len() + q.excerpt.len()
+    });
+    let reactions: usize = message
+        .reactions
+        .list()
+        .iter()
+        .map(|r| std::mem::size_of_val(r) + r.users.iter().map(|u| 24 + u.len()).sum::<usize>())
+        .sum();
+    std::mem::size_of::<ChatMessage>()
+        + message.username.len()
+        + message.content.len()
+        + message.timestamp.len()
+        + message.edited_at.as_ref().map_or(0, String::len)
+        + quote
+        + reactions
+}
 
 /// A room found through a share link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,13 +343,7 @@ pub async fn latest_of(
     room: &Room,
     limit: u64,
 ) -> Result<Vec<ChatMessage>, crate::Error> {
-    match window(db, kept, room)
-        .await?
-        .before(MessageId(i64::MAX), limit)
-    {
-        Some(messages) => Ok(messages),
-        None => latest_messages(db, room.id, limit).await,
-    }
+    before_of(db, kept, room, MessageId(i64::MAX), limit).await
 }
 
 /// Up to `limit` of the room's messages with id less than `before`, oldest first (from its
