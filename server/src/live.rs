@@ -180,8 +180,8 @@ async fn open(
         .map_err(|_| AppError::TooManyPages)?;
     // The feed position before subscribing is where a later resync (or a reset) starts; every
     // live change comes after it (read after subscribing, a change published in between would
-    // count as sent already).
-    let newest = rooms::last_seq(&services.db, chat_id).await?;
+    // count as sent already). The room's row, read on entering, has it.
+    let newest = entry.room.stamp.last_seq;
     let position = match after {
         // No position at all: live changes only, no replay of the whole history.
         None => Position::LiveFrom(newest),

@@ -300,17 +300,6 @@ pub async fn changes_between(
     with_quotes(db, rows).await
 }
 
-/// The room's change-feed position: the number of its latest change ([`Seq::START`] if none).
-pub async fn last_seq(db: &impl ConnectionTrait, chat_id: ChatId) -> Result<Seq, crate::Error> {
-    let last: Option<i64> = chat::Entity::find_by_id(chat_id.0)
-        .select_only()
-        .column(chat::Column::LastSeq)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(last.map_or(Seq::START, Seq))
-}
-
 /// The newest `limit` messages, oldest first.
 pub async fn latest_messages(
     db: &impl ConnectionTrait,
