@@ -1,6 +1,6 @@
 //! A room's roles and bans: everything deciding who may enter and act in it besides its row,
-//! read in two queries and kept per room in a [`RoomCache`] while the row's stamp holds (roles
-//! and bans bump `chat.version` in the transaction that changes them).
+//! read in two queries and kept per room in a [`RoomCache`] while the row's `version` holds
+//! (roles and bans bump it in the transaction that changes them; new messages do not).
 
 use super::bans::{self, Visitor};
 use super::roles;
@@ -18,7 +18,7 @@ pub const KEPT_BYTES: usize = 4 << 20;
 /// Rules kept per room, each valid for the room's `version` it was read at.
 pub type KeptRules = RoomCache<Rules, i64>;
 
-/// A room's roles and bans as they were at its row's stamp.
+/// A room's roles and bans as they were at its row's `version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
     /// Every role holder as (name, claim id, role): the owner first, then moderators by name.
