@@ -353,6 +353,10 @@ impl<'a> Moderator<'a> {
         chat::Entity::delete_by_id(self.room.id.0)
             .exec(&self.services.db)
             .await?;
+        // Its copies here would go unused (no row, no entry); other instances drop theirs
+        // when their budget starts over.
+        self.services.windows.forget(self.room.id);
+        self.services.rules.forget(self.room.id);
         tracing::info!(chat_id = %self.room.id, "room deleted by its owner");
         Ok(announce(self.services, self.room.id, RoomNotice::Closed).await?)
     }
