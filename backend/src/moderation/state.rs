@@ -9,33 +9,30 @@ use crate::live::hub::Hub;
 use crate::store::rooms::{self, Room};
 use crate::Services;
 use domain::live::LiveEvent;
-use domain::moderation::RoomState;
+use domain::moderation::{RoleHolder, RoomState};
 use domain::ChatId;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-/// The state of `room`, with its roles read from the database.
-pub async fn of(db: &impl ConnectionTrait, room: &Room) -> Result<RoomState, crate::Error> {
-    Ok(RoomState {
-        name: room.name.clone(),
-        hash_key: room.hash_key.clone(),
-        locked: room.locked,
-        slow_mode: room.slow_mode,
-        retention: room.retention,
-        roles: roles::holders(db, room.id).await?,
-    })
-}
-
-/// The state of the room `entry` entered, with the roles read then.
-pub fn of_entry(entry: &Entry) -> RoomState {
-    let room = &entry.room;
+/// The state of `room` with these role holders.
+fn with_roles(room: &Room, roles: Vec<RoleHolder>) -> RoomState {
     RoomState {
         name: room.name.clone(),
         hash_key: room.hash_key.clone(),
         locked: room.locked,
         slow_mode: room.slow_mode,
         retention: room.retention,
-        roles: entry.rules.holders(),
+        roles,
     }
+}
+
+/// The state of `room`, with its roles read from the database.
+async fn of(db: &impl ConnectionTrait, room: &Room) -> Result<RoomState, crate::Error> {
+    Ok(with_roles(room, roles::holders(db, room.id).await?))
+}
+
+/// The state of the room `entry` entered, with the roles read then.
+pub fn of_entry(entry: &Entry) -> RoomState {
+    with_roles(&entry.room, entry.rules.holders())
 }
 
 /// Reads `chat_id`'s state and publishes it to this instance's listeners (if the room still
