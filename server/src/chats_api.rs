@@ -6,16 +6,17 @@ use crate::error_response::JsonError;
 use app::error::AppError;
 use axum::{
     extract::{Path, Query, State},
-    http::HeaderMap,
-    Json,
+    http::{header::CONTENT_TYPE, HeaderMap},
+    response::IntoResponse,
 };
 use backend::moderation::rules::Rules;
 use backend::rate_limit::{Action, Actor};
-use backend::store::{memberships, rooms};
+use backend::store::rooms::{self, JsonMessages};
 use backend::Services;
 use domain::model::ChatMessage;
 use domain::{ChatId, MessageId};
 use serde::{Deserialize, Serialize};
+use std::fmt::Write;
 
 /// Messages in a page when `limit` is not given.
 const DEFAULT_LIMIT: u64 = 100;
@@ -74,15 +75,15 @@ pub async fn messages(
     Query(query): Query<PageQuery>,
     extensions: axum::http::Extensions,
     headers: HeaderMap,
-) -> Result<Json<ChatPage>, JsonError> {
+) -> Result<impl IntoResponse, JsonError> {
     let id: ChatId = id.parse().map_err(|_| AppError::NotFound)?;
     let session = services
         .session(&headers)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !memberships::is_member(&services.db, session.id, id).await? {
-        return Err(AppError::NotFound.into());
-    }
+    let chat = rooms::find_for_member(&services.db, id, session.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     services
         .limiter
         .check(Action::History, &[Actor::Session(session.id)])?;
@@ -98,9 +99,6 @@ pub async fn messages(
         1..=rooms::MAX_PAGE,
         DEFAULT_LIMIT,
     )?;
-    let chat = rooms::find_by_id(&services.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let traits = services.request_traits(&headers, crate::live::peer_of(&extensions));
     let rules = Rules::of(&services.db, &services.rules, &chat)
         .await
@@ -108,12 +106,74 @@ pub async fn messages(
     if rules.bans(traits.visitor(&session)) {
         return Err(AppError::NotFound.into());
     }
-    let messages = rooms::after_of(&services.db, &services.windows, &chat, after, limit).await?;
-    let next_after = messages.last().map(|m| m.id);
-    Ok(Json(ChatPage {
-        id: chat.id,
-        name: chat.name,
-        messages,
-        next_after,
-    }))
+    let messages =
+        rooms::after_json_of(&services.db, &services.windows, &chat, after, limit).await?;
+    Ok((
+        [(CONTENT_TYPE, "application/json")],
+        page_json(chat.id, &chat.name, &messages),
+    ))
+}
+
+/// The [`ChatPage`] of chat `id` named `name` with `messages`, written out: the messages are
+/// JSON already.
+fn page_json(id: ChatId, name: &str, messages: &JsonMessages) -> String {
+    let mut out = String::with_capacity(256);
+    // Field by field as serde writes a `ChatPage` (a test holds the two equal).
+    let _ = write!(out, r#"{{"id":{},"name":"#, id.0);
+    out.push_str(&serde_json::Value::from(name).to_string());
+    out.push_str(r#","messages":"#);
+    messages.write_array(&mut out);
+    match messages.last_id() {
+        Some(id) => _ = write!(out, r#","next_after":{}}}"#, id.0),
+        None => out.push_str(r#","next_after":null}"#),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::model::Quote;
+    use domain::reactions::Reactions;
+    use domain::Seq;
+
+    fn message(id: i64, content: &str) -> ChatMessage {
+        ChatMessage {
+            id: MessageId(id),
+            chat_id: ChatId(3),
+            timestamp: "2026-11-30T17:00:00.000Z".into(),
+            username: "zoë".into(),
+            content: content.into(),
+            seq: Seq(id + 40),
+            deleted: None,
+            edited_at: Some("2026-11-30T17:01:00.000Z".into()),
+            reply_to: Some(Quote {
+                id: MessageId(1),
+                username: "ann".into(),
+                excerpt: "a \"quote\"".into(),
+                deleted: false,
+            }),
+            reactions: Reactions::default(),
+        }
+    }
+
+    #[test]
+    fn a_written_page_is_what_serde_writes_for_a_chat_page() {
+        let messages = vec![
+            message(7, "plain"),
+            message(9, "\"quoted\" \\ </script> \u{2028} ✓\n"),
+        ];
+        for list in [messages.clone(), Vec::new()] {
+            let name = "Room \"one\" </script> ✓";
+            let written = page_json(ChatId(3), name, &JsonMessages::written(&list));
+            let expected = serde_json::to_string(&ChatPage {
+                id: ChatId(3),
+                name: name.to_owned(),
+                next_after: list.last().map(|m| m.id),
+                messages: list,
+            })
+            .unwrap();
+            assert_eq!(written, expected);
+        }
+    }
 }

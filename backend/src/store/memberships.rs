@@ -178,6 +178,15 @@ pub async fn is_member(
         > 0)
 }
 
+/// The query of the chats `session_id` has opened (for a filter on the chat's id).
+pub(crate) fn chats_of(session_id: i32) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(membership::Column::ChatId)
+        .from(membership::Entity)
+        .and_where(membership::Column::SessionId.eq(session_id))
+        .to_owned()
+}
+
 /// Whether any session holding the name `claim_id` has opened `chat_id` (a member keeps access
 /// from another browser after logging in there with the name's passphrase).
 pub async fn is_member_by_claim(

@@ -11,7 +11,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 /// Most messages one read returns (room page, JSON API page, refresh).
 pub const MAX_PAGE: u64 = 200;
@@ -111,6 +112,9 @@ pub struct Window {
     messages: Vec<ChatMessage>,
     /// Whether they are all the room's messages.
     complete: bool,
+    /// Each message as JSON, written on first use: the JSON API then sends a page of the
+    /// window without serializing it again (most of that request's work).
+    json: OnceLock<Vec<Box<str>>>,
 }
 
 impl Window {
@@ -128,6 +132,12 @@ impl Window {
     /// Up to `limit` messages with id greater than `after`, oldest first, if the window holds
     /// every one of them.
     pub fn after(&self, after: MessageId, limit: u64) -> Option<Vec<ChatMessage>> {
+        self.after_range(after, limit)
+            .map(|range| self.messages[range].to_vec())
+    }
+
+    /// Where in the window the messages of [`Window::after`] are.
+    fn after_range(&self, after: MessageId, limit: u64) -> Option<Range<usize>> {
         let holds_all = self.complete
             || self
                 .messages
@@ -138,7 +148,74 @@ impl Window {
         }
         let from = self.messages.partition_point(|m| m.id <= after);
         let limit = usize::try_from(limit.min(MAX_PAGE)).unwrap_or(usize::MAX);
-        Some(self.messages[from..].iter().take(limit).cloned().collect())
+        Some(from..self.messages.len().min(from.saturating_add(limit)))
+    }
+
+    /// Each message as JSON, in the window's order.
+    fn json(&self) -> &[Box<str>] {
+        self.json
+            .get_or_init(|| self.messages.iter().map(message_json).collect())
+    }
+}
+
+/// The window of a room's newest messages as read (fewer than [`MAX_PAGE`]: they are all).
+impl From<Vec<ChatMessage>> for Window {
+    fn from(messages: Vec<ChatMessage>) -> Self {
+        Self {
+            complete: (messages.len() as u64) < MAX_PAGE,
+            messages,
+            json: OnceLock::new(),
+        }
+    }
+}
+
+/// `message` as JSON, exactly as serde writes it.
+fn message_json(message: &ChatMessage) -> Box<str> {
+    serde_json::to_string(message)
+        .expect("a message is plain data with string keys, which always serializes")
+        .into_boxed_str()
+}
+
+/// A page of messages already written as JSON (one text per message, oldest first).
+#[derive(Debug)]
+pub enum JsonMessages {
+    /// A part of a kept window, serialized once for every request that reads it.
+    Kept(Arc<Window>, Range<usize>),
+    /// Read from the database for this request.
+    Read(Vec<(MessageId, Box<str>)>),
+}
+
+impl JsonMessages {
+    /// `messages` written out now.
+    pub fn written(messages: &[ChatMessage]) -> Self {
+        Self::Read(messages.iter().map(|m| (m.id, message_json(m))).collect())
+    }
+
+    /// The id of the last message (none if the page is empty).
+    pub fn last_id(&self) -> Option<MessageId> {
+        match self {
+            Self::Kept(window, range) => range.clone().last().map(|at| window.messages[at].id),
+            Self::Read(read) => read.last().map(|(id, _)| *id),
+        }
+    }
+
+    /// Appends the page to `out` as a JSON array.
+    pub fn write_array(&self, out: &mut String) {
+        out.push('[');
+        let mut first = true;
+        let mut push = |text: &str| {
+            if !std::mem::take(&mut first) {
+                out.push(',');
+            }
+            out.push_str(text);
+        };
+        match self {
+            Self::Kept(window, range) => window.json()[range.clone()]
+                .iter()
+                .for_each(|text| push(text)),
+            Self::Read(read) => read.iter().for_each(|(_, text)| push(text)),
+        }
+        out.push(']');
     }
 }
 
@@ -147,7 +224,8 @@ pub const WINDOW_KEPT_BYTES: usize = 64 << 20;
 
 impl Weight for Window {
     fn weight(&self) -> usize {
-        self.messages.iter().map(weight_of).sum()
+        // Counted twice: the messages, and about as much again for their JSON once written.
+        2 * self.messages.iter().map(weight_of).sum::<usize>()
     }
 }
 
@@ -223,6 +301,19 @@ pub async fn find_by_id(
     id: ChatId,
 ) -> Result<Option<Room>, crate::Error> {
     Ok(chat::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .and_then(Room::from_row))
+}
+
+/// The chat `id`, if `session_id` has opened it (one query for both).
+pub async fn find_for_member(
+    db: &impl ConnectionTrait,
+    id: ChatId,
+    session_id: i32,
+) -> Result<Option<Room>, crate::Error> {
+    Ok(chat::Entity::find_by_id(id.0)
+        .filter(chat::Column::Id.in_subquery(super::memberships::chats_of(session_id)))
         .one(db)
         .await?
         .and_then(Room::from_row))
@@ -317,10 +408,7 @@ pub async fn window(
 ) -> Result<Arc<Window>, crate::Error> {
     let load = async {
         let messages = latest_messages(db, room.id, MAX_PAGE).await?;
-        Ok::<_, crate::Error>(Window {
-            complete: (messages.len() as u64) < MAX_PAGE,
-            messages,
-        })
+        Ok::<_, crate::Error>(Window::from(messages))
     };
     kept.get_or_load(room.id, room.stamp, load).await
 }
@@ -363,6 +451,23 @@ pub async fn after_of(
         Some(messages) => Ok(messages),
         None => messages_after(db, room.id, after, limit).await,
     }
+}
+
+/// [`after_of`] already written as JSON: a page of the room's window is serialized once for
+/// every request that reads it.
+pub async fn after_json_of(
+    db: &impl ConnectionTrait,
+    kept: &RoomCache<Window>,
+    room: &Room,
+    after: MessageId,
+    limit: u64,
+) -> Result<JsonMessages, crate::Error> {
+    let window = window(db, kept, room).await?;
+    if let Some(range) = window.after_range(after, limit) {
+        return Ok(JsonMessages::Kept(window, range));
+    }
+    let read = messages_after(db, room.id, after, limit).await?;
+    Ok(JsonMessages::written(&read))
 }
 
 /// Deletes the messages older than their room's retention at `now`; returns how many.
@@ -534,7 +639,35 @@ mod tests {
         Window {
             messages: ids.iter().copied().map(message).collect(),
             complete,
+            json: OnceLock::new(),
         }
+    }
+
+    fn json_of(messages: &JsonMessages) -> (String, Option<MessageId>) {
+        let mut out = String::new();
+        messages.write_array(&mut out);
+        (out, messages.last_id())
+    }
+
+    #[test]
+    fn a_windows_json_pages_are_its_messages_as_serde_writes_them() {
+        let w = Arc::new(window(&[10, 12, 15, 20], true));
+        for (after, limit) in [(0, 100), (0, 2), (12, 1), (12, 100), (20, 100), (99, 5)] {
+            let range = w.after_range(MessageId(after), limit).unwrap();
+            let expected = w.after(MessageId(after), limit).unwrap();
+            let kept = JsonMessages::Kept(Arc::clone(&w), range);
+            assert_eq!(json_of(&kept), json_of(&JsonMessages::written(&expected)));
+            let (text, last) = json_of(&kept);
+            assert_eq!(
+                serde_json::from_str::<Vec<ChatMessage>>(&text).unwrap(),
+                expected
+            );
+            assert_eq!(last, expected.last().map(|m| m.id));
+        }
+        assert_eq!(
+            json_of(&JsonMessages::written(&[])),
+            ("[]".to_owned(), None)
+        );
     }
 
     fn ids(found: Option<Vec<ChatMessage>>) -> Option<Vec<i64>> {
