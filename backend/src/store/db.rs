@@ -21,3 +21,25 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     Migrator::up(&db, None).await?;
     Ok(db)
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+    /// Without this build option (`.cargo/config.toml`), SQLite compiles every statement with a
+    /// bound `LIMIT` again on each run.
+    #[tokio::test]
+    async fn sqlite_is_built_with_stable_query_plans() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let found = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "select count(*) as n from pragma_compile_options \
+                 where compile_options = 'ENABLE_QPSG'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.try_get::<i64>("", "n").unwrap(), 1);
+    }
+}
