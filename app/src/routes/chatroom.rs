@@ -30,6 +30,7 @@ use domain::moderation::RoomState;
 use domain::paths::ExportFormat;
 use domain::{HashKey, MessageId, Seq};
 use leptos::prelude::*;
+use leptos::suspense::Unsuspend;
 use leptos_meta::Title;
 use leptos_router::{
     components::Redirect,
@@ -323,6 +324,32 @@ fn Room(room: RoomView) -> impl IntoView {
         below.set(0);
         scroll_to_bottom(list_ref);
     };
+    let message_list = {
+        let (me, hash_key) = (me.clone(), hash_key.clone());
+        // Built when the page is rendered, not before: once the room has loaded, the server's
+        // Suspense walks the whole page again to find resources (the list reads none), which
+        // built every message twice.
+        Unsuspend::new(move || {
+            view! {
+                <MessageList
+                    messages
+                    me
+                    unread_from
+                    loading_older
+                    list_ref
+                    state
+                    my_role
+                    hash_key
+                    actions
+                    own
+                    replying
+                    jump
+                    react
+                    reuse_rendered
+                />
+            }
+        })
+    };
     let (menu_me, menu_key) = (me.clone(), hash_key.clone());
     let room_view = view! {
         <RoomHeader name status=status online=online_count people_open>
@@ -364,22 +391,7 @@ fn Room(room: RoomView) -> impl IntoView {
         <div class="room-main">
             <div class="timeline">
                 <div class="scroller" on:scroll=on_scroll>
-                    <MessageList
-                        messages
-                        me=me.clone()
-                        unread_from
-                        loading_older
-                        list_ref
-                        state
-                        my_role
-                        hash_key=hash_key.clone()
-                        actions
-                        own
-                        replying
-                        jump
-                        react
-                        reuse_rendered
-                    />
+                    {message_list}
                     <OutboxList outbox draft_back/>
                     <Show when=is_empty>
                         <div class="empty">
