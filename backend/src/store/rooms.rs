@@ -438,23 +438,8 @@ pub async fn before_of(
     }
 }
 
-/// Up to `limit` of the room's messages with id greater than `after`, oldest first (from its
-/// window when it holds them).
-pub async fn after_of(
-    db: &impl ConnectionTrait,
-    kept: &RoomCache<Window>,
-    room: &Room,
-    after: MessageId,
-    limit: u64,
-) -> Result<Vec<ChatMessage>, crate::Error> {
-    match window(db, kept, room).await?.after(after, limit) {
-        Some(messages) => Ok(messages),
-        None => messages_after(db, room.id, after, limit).await,
-    }
-}
-
-/// [`after_of`] already written as JSON: a page of the room's window is serialized once for
-/// every request that reads it.
+/// Up to `limit` of the room's messages with id greater than `after`, oldest first, written as
+/// JSON: from its window when it holds them, serialized once for every request that reads it.
 pub async fn after_json_of(
     db: &impl ConnectionTrait,
     kept: &RoomCache<Window>,
