@@ -201,19 +201,19 @@ impl JsonMessages {
 
     /// Appends the page to `out` as a JSON array.
     pub fn write_array(&self, out: &mut String) {
+        let texts: Vec<&str> = match self {
+            Self::Kept(window, range) => window.json()[range.clone()]
+                .iter()
+                .map(AsRef::as_ref)
+                .collect(),
+            Self::Read(read) => read.iter().map(|(_, text)| text.as_ref()).collect(),
+        };
         out.push('[');
-        let mut first = true;
-        let mut push = |text: &str| {
-            if !std::mem::take(&mut first) {
+        for (at, text) in texts.into_iter().enumerate() {
+            if at > 0 {
                 out.push(',');
             }
             out.push_str(text);
-        };
-        match self {
-            Self::Kept(window, range) => window.json()[range.clone()]
-                .iter()
-                .for_each(|text| push(text)),
-            Self::Read(read) => read.iter().for_each(|(_, text)| push(text)),
         }
         out.push(']');
     }
