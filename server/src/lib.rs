@@ -17,7 +17,7 @@ pub mod security;
 pub mod write_deadline;
 
 pub use config::Config;
-pub use router::{app, AppState};
+pub use router::{app, AppParts, AppState};
 
 use backend::Services;
 
@@ -45,12 +45,12 @@ pub async fn serve(
     let (services, stop_live) = Services::start(db, config.settings);
     let mut leptos_options = config.leptos;
     let bundle = assets::Bundle::link(&mut leptos_options);
-    let state = AppState {
+    let state = AppState::new(AppParts {
         services,
         leptos_options,
         bundle,
         live_opening: live::OpeningGate::default(),
-    };
+    });
     let router = app(state.clone());
     tracing::info!(
         addr = %listener.local_addr()?,

@@ -9,7 +9,7 @@ use backend::Services;
 use domain::paths::{CHAT_API_ROUTES, EVENTS_ROUTE, EXPORT_ROUTE};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 pub use crate::security::BODY_TIMEOUT;
@@ -23,9 +23,28 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// What the router's handlers share: the backend's services and the Leptos settings.
+/// What the router's handlers share: one `Arc` (axum clones the state for every request).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    /// The state holding `parts`.
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds: the backend's services and the Leptos settings.
+#[derive(Debug)]
+pub struct AppParts {
     /// Database, live fan-out, writer, limits.
     pub services: Services,
     /// Leptos settings (site root, output name), needed to render pages and serve assets.

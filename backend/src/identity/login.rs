@@ -62,7 +62,7 @@ pub async fn log_in(
     services: &Services,
     attempt: LoginAttempt<'_>,
 ) -> Result<LoggedIn, LoginError> {
-    let Services { db, limiter, .. } = services;
+    let (db, limiter) = (&services.db, &services.limiter);
     let LoginAttempt {
         username,
         passphrase,
