@@ -3,9 +3,16 @@
 use server::Config;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of glibc's malloc: allocating and freeing was about a third of a room
+/// page's instructions and a fifth of a send's (bench/instructions.sh). It also gives the
+/// 19 MiB blocks of passphrase hashing back to the system (50 logins: 144 MiB resident at the
+/// peak, 43 MiB seconds later), which glibc needed a fixed mmap threshold for. Built without
+/// transparent huge pages (`no_thp`): asking for them added 28 MiB to 2,000 live connections.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    return_large_blocks_to_the_system();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
@@ -31,19 +38,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("Chat is running at http://{addr}/");
     server::serve(listener, config, shutdown_signal()).await?;
     Ok(())
-}
-
-/// Passphrase hashing takes 19 MiB a time on a pool thread. glibc raises its mmap threshold
-/// after such a block is freed, so later ones come from per-thread arenas that keep the memory:
-/// 50 logins left the process at ~800 MiB resident. A fixed threshold keeps every block of
-/// 1 MiB or more mmap'd, so it goes back to the system when freed.
-fn return_large_blocks_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning; called before any other thread starts
-    // allocating large blocks.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
 }
 
 /// Completes on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits.
