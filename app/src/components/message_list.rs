@@ -107,6 +107,22 @@ pub fn MessageList(
         unread_from,
         reuse_rendered,
     };
+    #[cfg(feature = "ssr")]
+    if reuse_rendered {
+        return reused_list(messages, context, loading_older, list_ref, first_live);
+    }
+    list_view(messages, context, loading_older, list_ref, first_live)
+}
+
+/// The two lists: history loaded by scrolling back, then what the page opened with and what
+/// arrives later.
+fn list_view(
+    messages: RwSignal<Vec<ChatMessage>>,
+    context: ListContext,
+    loading_older: Signal<bool>,
+    list_ref: NodeRef<Ol>,
+    first_live: MessageId,
+) -> AnyView {
     let older_context = context.clone();
     view! {
         <ol class="messages older" aria-label="Earlier messages">
@@ -135,6 +151,50 @@ pub fn MessageList(
     }
     // Erase the deep view type: it keeps the room page's type (and compile times) small.
     .into_any()
+}
+
+/// On the server: the whole list's HTML as rendered before for the same inputs, or rendered
+/// now. Building the list (an owner, a `Show` and a day separator per message, each message's
+/// key hashed) was a sixth of a room page's work even with every message's HTML reused.
+#[cfg(feature = "ssr")]
+fn reused_list(
+    messages: RwSignal<Vec<ChatMessage>>,
+    context: ListContext,
+    loading_older: Signal<bool>,
+    list_ref: NodeRef<Ol>,
+    first_live: MessageId,
+) -> AnyView {
+    use crate::server::rendered::{get_or_render, RenderKey};
+    use leptos::tachys::html::InertElement;
+    // A message's text, edits, deletion and reactions all move its `seq`; its quote follows
+    // the quoted message, so it is part of the key too. The day separators depend on today.
+    let key = messages.with_untracked(|list| {
+        let versions: Vec<_> = list
+            .iter()
+            .map(|m| (m.id, m.seq, m.reply_to.as_ref()))
+            .collect();
+        let roles: Vec<_> = context.state.with_untracked(|s| {
+            s.roles
+                .iter()
+                .map(|holder| (holder.username.clone(), holder.role))
+                .collect()
+        });
+        RenderKey::of(&(
+            "message list",
+            list.first().map(|m| m.chat_id),
+            versions,
+            roles,
+            context.me.as_str(),
+            context.my_role.get_untracked(),
+            context.hash_key.as_str(),
+            first_live,
+            Moment::now(false).map(|now| now.day.iso()),
+        ))
+    });
+    let html = get_or_render(key, || {
+        list_view(messages, context, loading_older, list_ref, first_live).to_html()
+    });
+    InertElement::new(html).into_any()
 }
 
 /// Whose and when the message before another was: what runs and day separators depend on.

@@ -283,9 +283,10 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
         load().await;
         let reused_before = rendered::reused_so_far();
         let reused = load().await;
-        // Each of the five messages (other tests running meanwhile may add more).
+        // The message list, rendered whole for the first load (other tests running meanwhile
+        // may add more).
         assert!(
-            rendered::reused_so_far() >= reused_before + 5,
+            rendered::reused_so_far() > reused_before,
             "{name}'s page reused its messages"
         );
         rendered::set_enabled(false);
