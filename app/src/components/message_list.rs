@@ -107,22 +107,40 @@ pub fn MessageList(
         unread_from,
         reuse_rendered,
     };
+    let parts = ListParts {
+        messages,
+        context,
+        loading_older,
+        list_ref,
+        first_live,
+    };
     #[cfg(feature = "ssr")]
     if reuse_rendered {
-        return reused_list(messages, context, loading_older, list_ref, first_live);
+        return reused_list(parts);
     }
-    list_view(messages, context, loading_older, list_ref, first_live)
+    list_view(parts)
 }
 
-/// The two lists: history loaded by scrolling back, then what the page opened with and what
-/// arrives later.
-fn list_view(
+/// What the two lists are built from.
+struct ListParts {
     messages: RwSignal<Vec<ChatMessage>>,
     context: ListContext,
     loading_older: Signal<bool>,
     list_ref: NodeRef<Ol>,
+    /// The first message the page opened with: older ones were loaded by scrolling back.
     first_live: MessageId,
-) -> AnyView {
+}
+
+/// The two lists: history loaded by scrolling back, then what the page opened with and what
+/// arrives later.
+fn list_view(parts: ListParts) -> AnyView {
+    let ListParts {
+        messages,
+        context,
+        loading_older,
+        list_ref,
+        first_live,
+    } = parts;
     let older_context = context.clone();
     view! {
         <ol class="messages older" aria-label="Earlier messages">
@@ -157,18 +175,14 @@ fn list_view(
 /// now. Building the list (an owner, a `Show` and a day separator per message, each message's
 /// key hashed) was a sixth of a room page's work even with every message's HTML reused.
 #[cfg(feature = "ssr")]
-fn reused_list(
-    messages: RwSignal<Vec<ChatMessage>>,
-    context: ListContext,
-    loading_older: Signal<bool>,
-    list_ref: NodeRef<Ol>,
-    first_live: MessageId,
-) -> AnyView {
+fn reused_list(parts: ListParts) -> AnyView {
     use crate::server::rendered::{get_or_render, RenderKey};
     use leptos::tachys::html::InertElement;
+    let (context, first_live) = (&parts.context, parts.first_live);
     // A message's text, edits, deletion and reactions all move its `seq`; its quote follows
     // the quoted message, so it is part of the key too. The day separators depend on today.
-    let key = messages.with_untracked(|list| {
+    // The rest is the same in every server rendering (no unread divider, nothing loading).
+    let key = parts.messages.with_untracked(|list| {
         let versions: Vec<_> = list
             .iter()
             .map(|m| (m.id, m.seq, m.reply_to.as_ref()))
@@ -191,9 +205,7 @@ fn reused_list(
             Moment::now(false).map(|now| now.day.iso()),
         ))
     });
-    let html = get_or_render(key, || {
-        list_view(messages, context, loading_older, list_ref, first_live).to_html()
-    });
+    let html = get_or_render(key, || list_view(parts).to_html());
     InertElement::new(html).into_any()
 }
 
