@@ -1,6 +1,7 @@
 //! The database: connecting and migrating, the entities, and the reads and writes of rooms,
 //! messages and memberships.
 
+mod built_once;
 pub mod db;
 pub mod entities;
 pub mod memberships;

@@ -1,5 +1,6 @@
 //! Storing and reading chats and their messages.
 
+use super::built_once::BuiltOnce;
 use super::entities::{chat, message, retired_link};
 use super::room_cache::{RoomCache, Stamp, Weight};
 use crate::random::new_hash_key;
@@ -9,7 +10,7 @@ use domain::reactions::Reactions;
 use domain::{ChatId, HashKey, MessageId, RoomName, Seq};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, QueryTrait, Set,
 };
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
@@ -288,8 +289,16 @@ pub async fn find_by_hash_key(
     db: &impl ConnectionTrait,
     key: &HashKey,
 ) -> Result<Option<Room>, crate::Error> {
+    static SQL: BuiltOnce = BuiltOnce::new();
+    let backend = db.get_database_backend();
+    // The key is unique: no `LIMIT` (and no value for it) is needed.
+    let statement = SQL.statement(backend, vec![key.as_str().into()], || {
+        chat::Entity::find()
+            .filter(chat::Column::HashKey.eq(key.as_str()))
+            .build(backend)
+    });
     Ok(chat::Entity::find()
-        .filter(chat::Column::HashKey.eq(key.as_str()))
+        .from_raw_sql(statement)
         .one(db)
         .await?
         .and_then(Room::from_row))
@@ -312,8 +321,15 @@ pub async fn find_for_member(
     id: ChatId,
     session_id: i32,
 ) -> Result<Option<Room>, crate::Error> {
-    Ok(chat::Entity::find_by_id(id.0)
-        .filter(chat::Column::Id.in_subquery(super::memberships::chats_of(session_id)))
+    static SQL: BuiltOnce = BuiltOnce::new();
+    let backend = db.get_database_backend();
+    let statement = SQL.statement(backend, vec![id.0.into(), session_id.into()], || {
+        chat::Entity::find_by_id(id.0)
+            .filter(chat::Column::Id.in_subquery(super::memberships::chats_of(session_id)))
+            .build(backend)
+    });
+    Ok(chat::Entity::find()
+        .from_raw_sql(statement)
         .one(db)
         .await?
         .and_then(Room::from_row))
