@@ -131,8 +131,9 @@ impl Window {
     }
 
     /// Up to `limit` messages with id greater than `after`, oldest first, if the window holds
-    /// every one of them.
-    pub fn after(&self, after: MessageId, limit: u64) -> Option<Vec<ChatMessage>> {
+    /// every one of them (the JSON API reads [`Window::after_range`] instead).
+    #[cfg(test)]
+    fn after(&self, after: MessageId, limit: u64) -> Option<Vec<ChatMessage>> {
         self.after_range(after, limit)
             .map(|range| self.messages[range].to_vec())
     }
@@ -297,6 +298,14 @@ pub async fn find_by_hash_key(
             .filter(chat::Column::HashKey.eq(key.as_str()))
             .build(backend)
     });
+    room_from(db, statement).await
+}
+
+/// The room whose row `statement` reads, if any.
+async fn room_from(
+    db: &impl ConnectionTrait,
+    statement: sea_orm::Statement,
+) -> Result<Option<Room>, crate::Error> {
     Ok(chat::Entity::find()
         .from_raw_sql(statement)
         .one(db)
@@ -328,11 +337,7 @@ pub async fn find_for_member(
             .filter(chat::Column::Id.in_subquery(super::memberships::chats_of(session_id)))
             .build(backend)
     });
-    Ok(chat::Entity::find()
-        .from_raw_sql(statement)
-        .one(db)
-        .await?
-        .and_then(Room::from_row))
+    room_from(db, statement).await
 }
 
 /// Up to `limit` messages changed after `after` in the room's change feed, in feed order: each
