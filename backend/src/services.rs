@@ -12,6 +12,7 @@ use crate::moderation::rules::{self, KeptRules};
 use crate::rate_limit::RateLimiter;
 use crate::store::memberships::Noted;
 use crate::store::room_cache::RoomCache;
+use crate::store::room_mirror::RoomMirror;
 use crate::store::rooms::{self, Window};
 use domain::ChatId;
 use sea_orm::DatabaseConnection;
@@ -54,6 +55,8 @@ pub struct ServiceSet {
     pub rules: Arc<KeptRules>,
     /// Each room's newest messages, kept while its row's stamp holds.
     pub windows: Arc<RoomCache<Window>>,
+    /// Rooms' rows kept in memory (a lone instance only).
+    pub mirror: Arc<RoomMirror>,
     /// Each session's most recent membership as noted here (a lone instance only).
     pub noted: Arc<Noted>,
     /// Request budgets per session and per address.
@@ -82,7 +85,13 @@ impl Services {
         let hub = Hub::new(settings.room_buffer);
         let (stop, shutdown) = watch::channel(false);
         let (fanout, sessions) = Fanout::start(&db, &hub, shutdown.clone());
-        let writer = MessageWriter::spawn(db.clone(), Arc::clone(&hub), fanout.clone());
+        let mirror = Arc::new(RoomMirror::new(!fanout.is_shared()));
+        let writer = MessageWriter::spawn(
+            db.clone(),
+            Arc::clone(&hub),
+            fanout.clone(),
+            Arc::clone(&mirror),
+        );
         let noted = Arc::new(Noted::new(!fanout.is_shared()));
         tokio::spawn(expiry::run(db.clone(), shutdown.clone()));
         let services = Self(Arc::new(ServiceSet {
@@ -96,6 +105,7 @@ impl Services {
             sessions,
             rules: Arc::new(RoomCache::new(rules::KEPT_BYTES)),
             windows: Arc::new(RoomCache::new(rooms::WINDOW_KEPT_BYTES)),
+            mirror,
             noted,
             limiter: Arc::new(RateLimiter::new(settings.rate_limits)),
             trusted_proxy: settings.trusted_proxy,

@@ -158,6 +158,7 @@ pub async fn enter_room(
     let entry = access::enter(
         &services.db,
         &services.rules,
+        &services.mirror,
         &key,
         traits.visitor(&session),
     )

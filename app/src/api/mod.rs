@@ -292,7 +292,14 @@ pub(crate) async fn enter_room(
         });
     };
     let traits = request_traits(request);
-    let entry = access::enter(&request.db, &request.rules, &key, traits.visitor(&session)).await?;
+    let entry = access::enter(
+        &request.db,
+        &request.rules,
+        &request.mirror,
+        &key,
+        traits.visitor(&session),
+    )
+    .await?;
     Ok((entry, session))
 }
 

@@ -13,7 +13,10 @@ use crate::server::request::{rate_limit, Request};
 #[cfg(feature = "ssr")]
 use backend::{
     identity::sessions::Session,
-    moderation::{access::Entry, actions::Moderator},
+    moderation::{
+        access::Entry,
+        actions::{ModerationView, Moderator},
+    },
     rate_limit::Action,
 };
 #[cfg(feature = "ssr")]
@@ -78,8 +81,8 @@ pub async fn ban_person(
 /// The room's bans (owner and moderators).
 #[server(endpoint = "mod/bans")]
 pub async fn list_bans(hash_key: String) -> Result<Vec<BanEntry>, AppError> {
-    let (request, entry, session) = acting(&hash_key).await?;
-    Ok(Moderator::of(&request, &entry, &session)?.bans().await?)
+    let (request, entry, _) = acting(&hash_key).await?;
+    Ok(ModerationView::of(&request, &entry)?.bans().await?)
 }
 
 /// Lifts a ban.
@@ -95,10 +98,8 @@ pub async fn lift_ban(hash_key: String, ban_id: i32) -> Result<(), AppError> {
 /// The newest lines of the moderation log (owner and moderators).
 #[server(endpoint = "mod/log")]
 pub async fn moderation_log(hash_key: String) -> Result<Vec<LogEntry>, AppError> {
-    let (request, entry, session) = acting(&hash_key).await?;
-    Ok(Moderator::of(&request, &entry, &session)?
-        .log_lines()
-        .await?)
+    let (request, entry, _) = acting(&hash_key).await?;
+    Ok(ModerationView::of(&request, &entry)?.log_lines().await?)
 }
 
 /// Locks the room to new people (`locked = true`) or opens it again.

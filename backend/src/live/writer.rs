@@ -20,6 +20,7 @@ use super::fanout::Fanout;
 use super::hub::Hub;
 use crate::identity::sessions::Session;
 use crate::store::entities::{chat, message};
+use crate::store::room_mirror::RoomMirror;
 use crate::store::rooms::{quote_of, stored_reactions, to_dto};
 use chrono::{DateTime, Utc};
 use domain::model::ChatMessage;
@@ -164,10 +165,16 @@ pub struct MessageWriter {
 
 impl MessageWriter {
     /// Starts the writer task on the current tokio runtime; with [`Fanout::InProcess`] it
-    /// publishes what it stored on `hub`.
-    pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>, fanout: Fanout) -> Self {
+    /// publishes what it stored on `hub`. After each commit it tells `mirror` where the rooms'
+    /// change feeds stand.
+    pub fn spawn(
+        db: DatabaseConnection,
+        hub: Arc<Hub>,
+        fanout: Fanout,
+        mirror: Arc<RoomMirror>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, hub, fanout, rx));
+        tokio::spawn(run(db, hub, fanout, mirror, rx));
         Self { tx }
     }
 
@@ -296,11 +303,21 @@ impl MessageWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, hub: Arc<Hub>, fanout: Fanout, mut rx: mpsc::Receiver<Job>) {
+async fn run(
+    db: DatabaseConnection,
+    hub: Arc<Hub>,
+    fanout: Fanout,
+    mirror: Arc<RoomMirror>,
+    mut rx: mpsc::Receiver<Job>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         match store(&db, &batch, &fanout).await {
-            Ok(outcomes) => {
+            Ok((outcomes, positions)) => {
+                // Before anyone hears of the changes: a page read after the answer shows them.
+                for (chat_id, last_seq) in positions {
+                    mirror.committed(chat_id, last_seq);
+                }
                 let mut published: Vec<&ChatMessage> = outcomes
                     .iter()
                     .filter_map(|outcome| match outcome {
@@ -329,12 +346,13 @@ async fn run(db: DatabaseConnection, hub: Arc<Hub>, fanout: Fanout, mut rx: mpsc
     }
 }
 
-/// Stores one batch in one transaction; returns each job's outcome, in job order.
+/// Stores one batch in one transaction; returns each job's outcome, in job order, and where
+/// each room's change feed stands after the commit.
 async fn store(
     db: &DatabaseConnection,
     batch: &[Job],
     fanout: &Fanout,
-) -> Result<Vec<Outcome>, DbErr> {
+) -> Result<(Vec<Outcome>, Vec<(ChatId, Seq)>), DbErr> {
     let txn = db.begin().await?;
     let mut by_chat: BTreeMap<ChatId, Vec<usize>> = BTreeMap::new();
     for (index, job) in batch.iter().enumerate() {
@@ -346,6 +364,7 @@ async fn store(
     // other jobs, or before the next one that reads the table, so ids follow `seq`. (Across
     // rooms, one statement measured slower with two PostgreSQL instances under load.)
     let mut plain: Vec<PlainPost> = Vec::new();
+    let mut positions = Vec::with_capacity(by_chat.len());
     // In chat id order: the order rows are locked in, so two writers never deadlock.
     for (chat_id, jobs) in by_chat {
         // One number per job is reserved at once (one statement); numbers a refused or empty
@@ -433,15 +452,17 @@ async fn store(
             // A purge deleted more messages than it had numbers reserved.
             set_feed_position(&txn, chat_id, seq).await?;
         }
+        positions.push((chat_id, seq.max(end)));
         if seq >= first && fanout.is_shared() {
             cluster::notify_changes(&txn, chat_id, first, seq).await?;
         }
     }
     txn.commit().await?;
-    Ok(outcomes
+    let outcomes = outcomes
         .into_iter()
         .map(|outcome| outcome.unwrap_or(Outcome::NotFound))
-        .collect())
+        .collect();
+    Ok((outcomes, positions))
 }
 
 /// The messages of `chat_id` that posts of `jobs` send again, by author and client id.

@@ -8,6 +8,7 @@ use super::roles;
 use super::rules::{KeptRules, Rules};
 use crate::store::entities::chat;
 use crate::store::memberships;
+use crate::store::room_mirror::RoomMirror;
 use crate::store::rooms::{self, Room};
 use domain::moderation::Role;
 use domain::HashKey;
@@ -68,17 +69,16 @@ impl Entry {
 pub async fn enter(
     db: &impl ConnectionTrait,
     kept: &KeptRules,
+    mirror: &RoomMirror,
     key: &HashKey,
     visitor: Visitor<'_>,
 ) -> Result<Entry, AccessError> {
-    let linked = rooms::find_by_link(db, key)
-        .await?
-        .ok_or(Refusal::NotFound)?;
+    let linked = find_by_link(db, mirror, key).await?;
     let mut room = linked.room;
     let session = visitor.session;
     let mut rules = Rules::of(db, kept, &room).await?;
     let mut role = rules.role_of(session.claim_id);
-    if role.is_none() && adopt(db, &room, visitor).await? {
+    if role.is_none() && adopt(db, mirror, &room, visitor).await? {
         room.creator_browser = None;
         role = Some(Role::Owner);
         // Once per room: the page this visitor sees already shows them as its owner.
@@ -105,11 +105,35 @@ pub async fn enter(
     Ok(Entry { room, role, rules })
 }
 
+/// The room behind `key` (a current link from the mirror when it keeps one), or `NotFound`.
+async fn find_by_link(
+    db: &impl ConnectionTrait,
+    mirror: &RoomMirror,
+    key: &HashKey,
+) -> Result<rooms::Linked, AccessError> {
+    if let Some(room) = mirror.room(key) {
+        return Ok(rooms::Linked {
+            room,
+            current: true,
+        });
+    }
+    let ticket = mirror.ticket();
+    let linked = rooms::find_by_link(db, key)
+        .await?
+        .ok_or(Refusal::NotFound)?;
+    // Only current links are kept: an old one also needs the visitor's membership.
+    if let (Some(ticket), true) = (ticket, linked.current) {
+        mirror.keep(ticket, &linked.room);
+    }
+    Ok(linked)
+}
+
 /// Makes the visitor the owner if their browser created the room and nobody owns it yet. The
 /// role is granted before the creator mark is cleared, so a failure between the two leaves the
 /// room adoptable rather than ownerless.
 async fn adopt(
     db: &impl ConnectionTrait,
+    mirror: &RoomMirror,
     room: &Room,
     visitor: Visitor<'_>,
 ) -> Result<bool, AccessError> {
@@ -119,6 +143,8 @@ async fn adopt(
     if creator != browser {
         return Ok(false);
     }
+    // The row and the roles change: kept rows are read again once this is done.
+    let _changing = mirror.changing();
     let adopted = !roles::has_owner(db, room.id).await?;
     if adopted {
         roles::grant(db, room.id, visitor.session.claim_id, Role::Owner).await?;

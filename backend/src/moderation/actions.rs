@@ -17,6 +17,7 @@ use crate::live::cluster::RoomNotice;
 use crate::random::new_hash_key;
 use crate::store::entities::{chat, retired_link, session};
 use crate::store::memberships::{self, Participant};
+use crate::store::room_mirror::Changing;
 use crate::store::rooms::Room;
 use crate::Services;
 use domain::moderation::{BanEntry, Deletion, LogEntry, Retention, Role, SlowMode};
@@ -56,6 +57,37 @@ impl From<sea_orm::DbErr> for ModerationError {
     }
 }
 
+/// An owner or moderator reading what only they see of a room (its bans, its log); unlike a
+/// [`Moderator`], it changes nothing, so rooms' kept rows stay.
+#[derive(Debug)]
+pub struct ModerationView<'a> {
+    services: &'a Services,
+    room: &'a Room,
+}
+
+impl<'a> ModerationView<'a> {
+    /// The visitor of `entry` reading as a moderator, if they are one.
+    pub fn of(services: &'a Services, entry: &'a Entry) -> Result<Self, ModerationError> {
+        entry
+            .role
+            .ok_or(ModerationError::Forbidden("owner and moderators"))?;
+        Ok(Self {
+            services,
+            room: &entry.room,
+        })
+    }
+
+    /// The room's bans, newest first.
+    pub async fn bans(&self) -> Result<Vec<BanEntry>, ModerationError> {
+        Ok(bans::list(&self.services.db, self.room.id).await?)
+    }
+
+    /// The newest lines of the moderation log.
+    pub async fn log_lines(&self) -> Result<Vec<LogEntry>, ModerationError> {
+        Ok(log::recent(&self.services.db, self.room.id).await?)
+    }
+}
+
 /// Someone acting on a room with the role they hold there.
 #[derive(Debug)]
 pub struct Moderator<'a> {
@@ -63,6 +95,9 @@ pub struct Moderator<'a> {
     room: &'a Room,
     session: &'a Session,
     role: Role,
+    /// Whatever it changes (the room's row, roles, bans, members), kept rows of rooms are read
+    /// again once it is done; none is kept meanwhile.
+    _changing: Changing<'a>,
 }
 
 impl<'a> Moderator<'a> {
@@ -80,6 +115,7 @@ impl<'a> Moderator<'a> {
             room: &entry.room,
             session,
             role,
+            _changing: services.mirror.changing(),
         })
     }
 
@@ -223,11 +259,6 @@ impl<'a> Moderator<'a> {
         Ok(())
     }
 
-    /// The room's bans, newest first.
-    pub async fn bans(&self) -> Result<Vec<BanEntry>, ModerationError> {
-        Ok(bans::list(&self.services.db, self.room.id).await?)
-    }
-
     /// Lifts ban `id`.
     pub async fn lift_ban(&self, id: i32) -> Result<(), ModerationError> {
         let username = bans::lift(&self.services.db, self.room.id, id)
@@ -359,11 +390,6 @@ impl<'a> Moderator<'a> {
         self.services.rules.forget(self.room.id);
         tracing::info!(chat_id = %self.room.id, "room deleted by its owner");
         Ok(announce(self.services, self.room.id, RoomNotice::Closed).await?)
-    }
-
-    /// The newest lines of the moderation log.
-    pub async fn log_lines(&self) -> Result<Vec<LogEntry>, ModerationError> {
-        Ok(log::recent(&self.services.db, self.room.id).await?)
     }
 
     async fn role_holder(&self, username: &str) -> Result<i32, ModerationError> {

@@ -6,4 +6,5 @@ pub mod db;
 pub mod entities;
 pub mod memberships;
 pub mod room_cache;
+pub mod room_mirror;
 pub mod rooms;
