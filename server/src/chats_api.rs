@@ -9,6 +9,7 @@ use axum::{
     http::{header::CONTENT_TYPE, HeaderMap},
     response::IntoResponse,
 };
+use backend::moderation::access;
 use backend::moderation::rules::Rules;
 use backend::rate_limit::{Action, Actor};
 use backend::store::rooms::{self, JsonMessages};
@@ -81,9 +82,15 @@ pub async fn messages(
         .session(&headers)
         .await?
         .ok_or(AppError::NotFound)?;
-    let chat = rooms::find_for_member(&services.db, id, session.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let chat = access::room_of_member(
+        &services.db,
+        &services.mirror,
+        &services.noted,
+        id,
+        session.id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     services
         .limiter
         .check(Action::History, &[Actor::Session(session.id)])?;

@@ -7,11 +7,11 @@ use super::bans::Visitor;
 use super::roles;
 use super::rules::{KeptRules, Rules};
 use crate::store::entities::chat;
-use crate::store::memberships;
+use crate::store::memberships::{self, Noted};
 use crate::store::room_mirror::RoomMirror;
 use crate::store::rooms::{self, Room};
 use domain::moderation::Role;
-use domain::HashKey;
+use domain::{ChatId, HashKey};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
 
@@ -103,6 +103,30 @@ pub async fn enter(
         }
     }
     Ok(Entry { room, role, rules })
+}
+
+/// Room `id` if `session_id` has opened it (through any of its links), else `None`: from the
+/// rows and memberships a lone instance keeps when it knows both, else from the database. Bans
+/// are not checked here.
+pub async fn room_of_member(
+    db: &impl ConnectionTrait,
+    mirror: &RoomMirror,
+    noted: &Noted,
+    id: ChatId,
+    session_id: i32,
+) -> Result<Option<Room>, crate::Error> {
+    if let Some(room) = mirror
+        .room_by_id(id)
+        .filter(|room| noted.knows_member(session_id, room))
+    {
+        return Ok(Some(room));
+    }
+    let ticket = mirror.ticket();
+    let room = rooms::find_for_member(db, id, session_id).await?;
+    if let (Some(ticket), Some(room)) = (ticket, &room) {
+        mirror.keep(ticket, room);
+    }
+    Ok(room)
 }
 
 /// The room behind `key` (a current link from the mirror when it keeps one), or `NotFound`.

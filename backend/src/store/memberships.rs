@@ -76,6 +76,16 @@ impl Noted {
             })
     }
 
+    /// Whether `session_id` is known here to have opened `room`: it is the session's most
+    /// recent membership noted on this lone instance, at the room's current `version` (removing
+    /// a member bumps it).
+    pub fn knows_member(&self, session_id: i32, room: &Room) -> bool {
+        self.enabled
+            && self.lock().get(&session_id).is_some_and(|noted| {
+                noted.chat_id == room.id && noted.version == room.stamp.version
+            })
+    }
+
     fn note(&self, session_id: i32, noted: NotedRoom) {
         if !self.enabled {
             return;

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 /// outside this process is seen).
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
 
-/// Most rows kept; past it the mirror starts over (the rooms in use fill it again).
+/// Most rows (and writer positions) kept; past it the mirror starts over (the rooms in use
+/// fill it again).
 const MAX_ROWS: usize = 10_000;
 
 /// The rows of rooms entered recently (see the module's comment).
@@ -34,6 +35,8 @@ pub struct RoomMirror {
 struct State {
     /// Rows by their current share-link key, with when they were read.
     rows: HashMap<HashKey, (Room, Instant)>,
+    /// The keys of the kept rows by room id.
+    keys: HashMap<ChatId, HashKey>,
     /// Where the writer left each room's change feed (outlives the rows: it is not read from
     /// one, so a row read before a commit and kept after it still gets the new position).
     feed: HashMap<ChatId, Seq>,
@@ -41,6 +44,30 @@ struct State {
     epoch: u64,
     /// Changes under way.
     changing: usize,
+}
+
+impl State {
+    /// The row kept for `key` with the writer's position, unless stale or a change is under way.
+    fn fresh(&self, key: &HashKey) -> Option<Room> {
+        if self.changing > 0 {
+            return None;
+        }
+        let (room, read_at) = self.rows.get(key)?;
+        if read_at.elapsed() >= FRESH_FOR {
+            return None;
+        }
+        let mut room = room.clone();
+        if let Some(&seq) = self.feed.get(&room.id) {
+            room.stamp.last_seq = room.stamp.last_seq.max(seq);
+        }
+        Some(room)
+    }
+
+    /// Forgets every kept row (not the writer's positions).
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.keys.clear();
+    }
 }
 
 /// A read of a room's row that may be kept: where the mirror stood when it started.
@@ -67,19 +94,14 @@ impl RoomMirror {
     /// The kept row of the room whose current link is `key`, with the feed position the writer
     /// last committed; `None` if none is kept, it is stale, or a change is under way.
     pub fn room(&self, key: &HashKey) -> Option<Room> {
+        self.lock()?.fresh(key)
+    }
+
+    /// The kept row of room `id`, as [`RoomMirror::room`] gives it.
+    pub fn room_by_id(&self, id: ChatId) -> Option<Room> {
         let state = self.lock()?;
-        if state.changing > 0 {
-            return None;
-        }
-        let (room, read_at) = state.rows.get(key)?;
-        if read_at.elapsed() >= FRESH_FOR {
-            return None;
-        }
-        let mut room = room.clone();
-        if let Some(&seq) = state.feed.get(&room.id) {
-            room.stamp.last_seq = room.stamp.last_seq.max(seq);
-        }
-        Some(room)
+        let key = state.keys.get(&id)?;
+        state.fresh(key)
     }
 
     /// Call before reading a row from the database; `None` if it could not be kept.
@@ -96,16 +118,23 @@ impl RoomMirror {
             return;
         }
         if state.rows.len() >= MAX_ROWS {
-            state.rows.clear();
+            state.clear();
         }
         state
             .rows
             .insert(room.hash_key.clone(), (room.clone(), Instant::now()));
+        state.keys.insert(room.id, room.hash_key.clone());
     }
 
     /// The writer committed `chat_id`'s change feed up to `last_seq`.
     pub fn committed(&self, chat_id: ChatId, last_seq: Seq) {
         let Some(mut state) = self.lock() else { return };
+        if state.feed.len() >= MAX_ROWS && !state.feed.contains_key(&chat_id) {
+            // Kept rows may rely on the positions: they go too, and reads under way are not kept.
+            state.feed.clear();
+            state.clear();
+            state.epoch += 1;
+        }
         let seq = state.feed.entry(chat_id).or_insert(last_seq);
         *seq = (*seq).max(last_seq);
     }
@@ -116,7 +145,7 @@ impl RoomMirror {
         if let Some(mut state) = self.lock() {
             state.changing += 1;
             state.epoch += 1;
-            state.rows.clear();
+            state.clear();
         }
         Changing(self)
     }
@@ -131,7 +160,7 @@ impl Drop for Changing<'_> {
         if let Some(mut state) = self.0.lock() {
             state.changing -= 1;
             state.epoch += 1;
-            state.rows.clear();
+            state.clear();
         }
     }
 }
@@ -173,6 +202,8 @@ mod tests {
         let ticket = mirror.ticket().expect("nothing under way");
         mirror.keep(ticket, &room(7, KEY, 3));
         assert_eq!(mirror.room(&key), Some(room(7, KEY, 3)));
+        assert_eq!(mirror.room_by_id(ChatId(7)), Some(room(7, KEY, 3)));
+        assert_eq!(mirror.room_by_id(ChatId(8)), None);
         mirror.committed(ChatId(7), Seq(9));
         assert_eq!(stamp_of(&mirror, &key).map(|s| s.last_seq), Some(Seq(9)));
         // An older position (a late report) never moves it back.
@@ -199,6 +230,7 @@ mod tests {
         {
             let _changing = mirror.changing();
             assert!(mirror.room(&key).is_none(), "kept rows are dropped");
+            assert!(mirror.room_by_id(ChatId(7)).is_none());
             assert!(
                 mirror.ticket().is_none(),
                 "reads during a change are not kept"
@@ -212,6 +244,25 @@ mod tests {
         let after = mirror.ticket().unwrap();
         mirror.keep(after, &room(7, KEY, 3));
         assert!(mirror.room(&key).is_some());
+    }
+
+    #[test]
+    fn forgetting_the_writers_positions_forgets_the_rows_that_relied_on_them() {
+        let mirror = RoomMirror::new(true);
+        let key = HashKey::parse(KEY).unwrap();
+        let ticket = mirror.ticket().unwrap();
+        mirror.keep(ticket, &room(7, KEY, 3));
+        mirror.committed(ChatId(7), Seq(4));
+        let before = mirror.ticket().unwrap();
+        for id in 100..100 + i64::try_from(MAX_ROWS).unwrap() {
+            mirror.committed(ChatId(id), Seq(1));
+        }
+        assert!(mirror.room(&key).is_none());
+        mirror.keep(before, &room(7, KEY, 3));
+        assert!(
+            mirror.room(&key).is_none(),
+            "a read from before is not kept"
+        );
     }
 
     #[test]

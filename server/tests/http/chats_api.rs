@@ -115,3 +115,39 @@ async fn only_sessions_that_opened_the_room_can_read_it_by_id() {
         assert_eq!((status, body), (missing_status, missing_body));
     }
 }
+
+#[tokio::test]
+async fn a_removed_member_cannot_read_the_room_by_id_any_more() {
+    let app = spawn_app().await;
+    let owner = app.login("owner").await;
+    let res = app
+        .call("create_room", &[("name", "Removal")], Some(&owner))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let key: String = res.json().await.unwrap();
+    let member = app.login("member").await;
+    for cookie in [&owner, &member] {
+        let page = app
+            .get_page(&format!("/chatrooms/{key}/"), Some(cookie))
+            .await;
+        assert_eq!(page.status(), StatusCode::OK);
+    }
+    let (status, _) = get_json(&app, &member, "/chats/1/").await;
+    assert_eq!(status, StatusCode::OK);
+    let res = app
+        .call(
+            "mod/remove",
+            &[("hash_key", &key), ("username", "member")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // At once and from then on, though this instance knew them as a member a moment ago.
+    // (The owner's reads keep the room's row in memory meanwhile.)
+    for _ in 0..3 {
+        let (status, _) = get_json(&app, &member, "/chats/1/").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = get_json(&app, &owner, "/chats/1/").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
