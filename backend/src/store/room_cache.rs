@@ -1,7 +1,9 @@
 //! Per room, something read from the database (its roles and bans, its latest messages), kept
 //! in memory for as long as the room's row says it is still right.
 //!
-//! Every request that enters a room reads the room's row anyway. The row carries `last_seq`
+//! Every request that enters a room reads the room's row anyway (on a lone instance from the
+//! [`room_mirror`](super::room_mirror), which is exact for this process's changes). The row
+//! carries `last_seq`
 //! (bumped with every change to a message) and `version` (bumped with every change to roles,
 //! bans or messages that `last_seq` does not count), each in the transaction of the change,
 //! whichever instance made it. A kept copy is used only if the row read by this request has
