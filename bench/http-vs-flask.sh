@@ -71,9 +71,9 @@ our_setup() { # N -> "cookie key id"
 read -r flask_cookie flask_key flask_id < <(flask_setup 50)
 read -r our_cookie our_key our_id < <(our_setup 50)
 
-measure() { # connections url cookie [lua] -> "req/s p50 p99 non2xx"
+measure() { # connections url cookie [lua] [header] -> "req/s p50 p99 non2xx"
   local out
-  out=$(wrk -t1 -c"$1" -d"${secs}s" --latency -H "cookie: $3" ${4:+-s "$4"} "$2" 2>&1)
+  out=$(wrk -t1 -c"$1" -d"${secs}s" --latency -H "cookie: $3" ${4:+-s "$4"} ${5:+-H "$5"} "$2" 2>&1)
   awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {bad=$NF}
        END {printf "%s %s %s %s\n", r, p50, p99, (bad == "" ? 0 : bad)}' <<<"$out"
 }
@@ -88,6 +88,11 @@ printf '| %-32s | %9s | %7s | %7s | %9s | %7s | %7s | %6s |\n' case "Flask r/s" 
 echo "|----------------------------------|-----------|---------|---------|-----------|---------|---------|--------|"
 row "room page, 50 messages (c16)" "$(measure 16 "$flask/chatrooms/$flask_key/" "$flask_cookie")" \
   "$(measure 16 "$ours/chatrooms/$our_key/" "$our_cookie")"
+# Browsers ask for compressed pages; the lab answers uncompressed whatever is asked.
+browser_encoding="accept-encoding: gzip, deflate, br, zstd"
+row "room page, as browsers ask (c16)" \
+  "$(measure 16 "$flask/chatrooms/$flask_key/" "$flask_cookie" "" "$browser_encoding")" \
+  "$(measure 16 "$ours/chatrooms/$our_key/" "$our_cookie" "" "$browser_encoding")"
 row "JSON history, 50 messages (c16)" "$(measure 16 "$flask/chats/$flask_id/" "$flask_cookie")" \
   "$(measure 16 "$ours/chats/$our_id/" "$our_cookie")"
 cat >"$work/flask-send.lua" <<EOF

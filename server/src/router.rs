@@ -10,7 +10,11 @@ use domain::paths::{CHAT_API_ROUTES, EVENTS_ROUTE, EXPORT_ROUTE};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::{Arc, OnceLock};
-use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{
+    compression::{CompressionLayer, CompressionLevel},
+    limit::RequestBodyLimitLayer,
+    trace::TraceLayer,
+};
 
 pub use crate::security::BODY_TIMEOUT;
 
@@ -116,7 +120,9 @@ pub fn app(state: AppState) -> Router {
             security::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn(security::security_headers))
-        .layer(CompressionLayer::new())
+        // Fastest: at the default level, gzipping a room page cost more than rendering it
+        // (bench/http-vs-flask.sh's room page with `accept-encoding: gzip`).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
