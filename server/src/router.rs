@@ -120,8 +120,8 @@ pub fn app(state: AppState) -> Router {
             security::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn(security::security_headers))
-        // Fastest: at the default level, gzipping a room page cost more than rendering it
-        // (bench/http-vs-flask.sh's room page with `accept-encoding: gzip`).
+        // zstd where accepted, else gzip; fastest level: at gzip's default level, compressing a
+        // room page cost more than rendering it (bench/http-vs-flask.sh, "as browsers ask").
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
