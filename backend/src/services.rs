@@ -85,14 +85,16 @@ impl Services {
         let hub = Hub::new(settings.room_buffer);
         let (stop, shutdown) = watch::channel(false);
         let (fanout, sessions) = Fanout::start(&db, &hub, shutdown.clone());
-        let mirror = Arc::new(RoomMirror::new(!fanout.is_shared()));
+        // With no other instance, what this one keeps in memory cannot be changed elsewhere.
+        let lone = !fanout.is_shared();
+        let mirror = Arc::new(RoomMirror::new(lone));
         let writer = MessageWriter::spawn(
             db.clone(),
             Arc::clone(&hub),
             fanout.clone(),
             Arc::clone(&mirror),
         );
-        let noted = Arc::new(Noted::new(!fanout.is_shared()));
+        let noted = Arc::new(Noted::new(lone));
         tokio::spawn(expiry::run(db.clone(), shutdown.clone()));
         let services = Self(Arc::new(ServiceSet {
             db,
