@@ -151,3 +151,38 @@ async fn a_removed_member_cannot_read_the_room_by_id_any_more() {
         assert_eq!(status, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn each_answer_to_a_send_is_the_message_as_stored() {
+    let app = spawn_app().await;
+    let key = app.create_room("Answers").await;
+    let cookie = app.login("answerer").await;
+    // Sent at once, so the writer stores several in one statement.
+    let answers = futures_util::future::join_all((1..=12).map(|i| {
+        let (app, key, cookie) = (&app, &key, &cookie);
+        async move {
+            let res = app
+                .call(
+                    "send_message",
+                    &[("hash_key", key.as_str()), ("content", &format!("at once {i}"))],
+                    Some(cookie),
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.expect("the stored message")
+        }
+    }))
+    .await;
+    let page = app
+        .get_page(&format!("/chatrooms/{key}/"), Some(&cookie))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let (status, body) = get_json(&app, &cookie, "/chats/1/").await;
+    assert_eq!(status, StatusCode::OK);
+    let stored = body["messages"].as_array().expect("messages");
+    assert_eq!(stored.len(), answers.len());
+    for answer in &answers {
+        let same = stored.iter().find(|m| m["id"] == answer["id"]);
+        assert_eq!(same, Some(answer), "the answer differs from the stored row");
+    }
+}
