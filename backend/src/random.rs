@@ -1,7 +1,7 @@
 //! Unguessable identifiers from the operating system's CSPRNG (through `rand`'s thread RNG,
 //! a ChaCha CSPRNG seeded and periodically reseeded from the OS).
 
-use domain::input::URL_SAFE_ALPHABET;
+use domain::input::{is_url_safe, URL_SAFE_ALPHABET};
 use domain::{ClientId, HashKey};
 use rand::{Rng, RngCore};
 
@@ -32,7 +32,7 @@ pub fn new_browser_id() -> String {
 
 /// Whether `id` has the shape of a browser id we make (so junk is never stored or compared).
 pub fn is_browser_id(id: &str) -> bool {
-    id.len() == BROWSER_ID_LEN && id.bytes().all(|c| URL_SAFE_ALPHABET.contains(&c))
+    id.len() == BROWSER_ID_LEN && id.bytes().all(is_url_safe)
 }
 
 /// A fresh session token (258 random bits).

@@ -206,6 +206,12 @@ impl fmt::Debug for Passphrase {
 pub const URL_SAFE_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/// Whether `byte` is one of [`URL_SAFE_ALPHABET`]'s symbols (without scanning the alphabet:
+/// every request's room key is checked).
+pub fn is_url_safe(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
+}
+
 /// The random, unguessable part of a share link: 16 URL-safe symbols = 96 random bits.
 /// Deserialising parses too, so a `HashKey` from the wire is as valid as one from a URL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -218,7 +224,7 @@ impl HashKey {
 
     /// Parses a hash key from a URL; anything that could not have been generated is refused.
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        if raw.len() == Self::LEN && raw.bytes().all(|b| URL_SAFE_ALPHABET.contains(&b)) {
+        if raw.len() == Self::LEN && raw.bytes().all(is_url_safe) {
             Ok(Self(raw.to_owned()))
         } else {
             Err(InvalidInput("This is not a valid chatroom link.".into()))
@@ -467,6 +473,17 @@ mod tests {
         assert!(Passphrase::parse_optional(Some(&"p".repeat(Passphrase::MAX_CHARS + 1))).is_err());
         assert!(Passphrase::parse_optional(Some("pass\nword\u{0}")).is_err());
         assert_eq!(format!("{:?}", kept.unwrap()), "Passphrase(..)");
+    }
+
+    #[test]
+    fn url_safe_bytes_are_the_alphabet_s() {
+        for byte in 0..=u8::MAX {
+            assert_eq!(
+                is_url_safe(byte),
+                URL_SAFE_ALPHABET.contains(&byte),
+                "{byte}"
+            );
+        }
     }
 
     #[test]

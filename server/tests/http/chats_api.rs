@@ -164,7 +164,10 @@ async fn each_answer_to_a_send_is_the_message_as_stored() {
             let res = app
                 .call(
                     "send_message",
-                    &[("hash_key", key.as_str()), ("content", &format!("at once {i}"))],
+                    &[
+                        ("hash_key", key.as_str()),
+                        ("content", &format!("at once {i}")),
+                    ],
                     Some(cookie),
                 )
                 .await;
