@@ -93,6 +93,10 @@ pub struct RoomView {
     pub has_older: bool,
     /// Usernames with the room open now, including the visitor.
     pub online: Vec<String>,
+    /// `messages` as a JSON array, when the server has them written already: the page embeds
+    /// this text instead of writing them again. Never sent itself.
+    #[serde(skip)]
+    pub messages_json: Option<std::sync::Arc<str>>,
 }
 
 /// A room the visitor opened before, for the home page.

@@ -135,7 +135,8 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     // The feed position as the room's row had it, read before the messages: whatever changes
     // after it reaches the page by the live stream.
     let seq = room.stamp.last_seq;
-    let messages = rooms::latest_of(db, &request.windows, &room, ROOM_PAGE_MESSAGES).await?;
+    let (messages, messages_json) =
+        rooms::latest_with_json_of(db, &request.windows, &room, ROOM_PAGE_MESSAGES).await?;
     let mut online = request.hub.online(room.id);
     if !online.contains(&me) {
         online.push(me.clone());
@@ -150,6 +151,7 @@ pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
         me,
         seq,
         messages,
+        messages_json: messages_json.map(Into::into),
     })
 }
 

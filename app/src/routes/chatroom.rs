@@ -21,7 +21,7 @@ use crate::components::{
     theme_switch::ThemeSwitch,
 };
 use crate::error::AppError;
-use crate::page_data::PageJson;
+use crate::page_data::RoomPageJson;
 use crate::raw_text::raw_text_content;
 use crate::routes::not_found::NotFound;
 use domain::live::LiveEvent;
@@ -46,7 +46,7 @@ pub fn ChatroomPage() -> impl IntoView {
     let params = use_params_map();
     let hash_key = move || params.read().get("hash_key").unwrap_or_default();
     // Written into the page in an encoding that is cheap to embed (see `page_data`).
-    let room = Resource::<_, PageJson>::new_with_options(hash_key, load_room, false);
+    let room = Resource::<_, RoomPageJson>::new_with_options(hash_key, load_room, false);
     // The page is built once for its room (the server would otherwise build it twice, once to
     // find its resources): another room's link, reached without leaving this page, loads anew.
     let opened_with = hash_key();

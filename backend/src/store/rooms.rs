@@ -122,12 +122,18 @@ impl Window {
     /// Up to `limit` messages with id less than `before`, oldest first, if the window holds
     /// every one of them (it holds all messages from its first on).
     pub fn before(&self, before: MessageId, limit: u64) -> Option<Vec<ChatMessage>> {
+        self.before_range(before, limit)
+            .map(|range| self.messages[range].to_vec())
+    }
+
+    /// Where in the window the messages of [`Window::before`] are.
+    fn before_range(&self, before: MessageId, limit: u64) -> Option<Range<usize>> {
         let below = self.messages.partition_point(|m| m.id < before);
         let limit = usize::try_from(limit.min(MAX_PAGE)).unwrap_or(usize::MAX);
         if below < limit && !self.complete {
             return None;
         }
-        Some(self.messages[below.saturating_sub(limit)..below].to_vec())
+        Some(below.saturating_sub(limit)..below)
     }
 
     /// Up to `limit` messages with id greater than `after`, oldest first, if the window holds
@@ -442,6 +448,25 @@ pub async fn latest_of(
     limit: u64,
 ) -> Result<Vec<ChatMessage>, crate::Error> {
     before_of(db, kept, room, MessageId(i64::MAX), limit).await
+}
+
+/// The room's newest `limit` messages, oldest first, and, when they come from its window, the
+/// same as a JSON array (each message written once for every read).
+pub async fn latest_with_json_of(
+    db: &impl ConnectionTrait,
+    kept: &RoomCache<Window>,
+    room: &Room,
+    limit: u64,
+) -> Result<(Vec<ChatMessage>, Option<String>), crate::Error> {
+    let window = window(db, kept, room).await?;
+    let Some(range) = window.before_range(MessageId(i64::MAX), limit) else {
+        let messages = messages_before(db, room.id, MessageId(i64::MAX), limit).await?;
+        return Ok((messages, None));
+    };
+    let messages = window.messages[range.clone()].to_vec();
+    let mut json = String::new();
+    JsonMessages::Kept(window, range).write_array(&mut json);
+    Ok((messages, Some(json)))
 }
 
 /// Up to `limit` of the room's messages with id less than `before`, oldest first (from its
