@@ -440,16 +440,6 @@ pub async fn window(
     kept.get_or_load(room.id, room.stamp, load).await
 }
 
-/// The room's newest `limit` messages, oldest first (from its window when it holds them).
-pub async fn latest_of(
-    db: &impl ConnectionTrait,
-    kept: &RoomCache<Window>,
-    room: &Room,
-    limit: u64,
-) -> Result<Vec<ChatMessage>, crate::Error> {
-    before_of(db, kept, room, MessageId(i64::MAX), limit).await
-}
-
 /// The room's newest `limit` messages, oldest first, and, when they come from its window, the
 /// same as a JSON array (each message written once for every read).
 pub async fn latest_with_json_of(
