@@ -14,11 +14,18 @@ test("an edit and a deletion by the author reach the other person without a relo
   // Only the author gets Edit and Delete on it.
   await expect(reader.page.getByLabel("Edit your message")).toHaveCount(0);
 
+  // Esc closes the editor; "Edit" opens it again, focused on the text.
   await author.page.getByLabel("Edit your message").click();
   const box = author.page.getByLabel("New text of your message");
+  await expect(box).toBeFocused();
+  await author.page.keyboard.press("Escape");
+  await expect(box).toHaveCount(0);
+  await author.page.getByLabel("Edit your message").click();
   await expect(box).toHaveValue("teh typo");
   await box.fill("the typo");
   await author.page.getByRole("button", { name: "Save" }).click();
+  // Saved: the editor closes in place (no reload).
+  await expect(box).toHaveCount(0);
   for (const room of [reader, author]) {
     await expect(room.messages().last().locator(".content")).toHaveText("the typo");
     await expect(room.messages().last().locator(".edited")).toHaveText("(edited)");

@@ -6,9 +6,7 @@
 use app::error::AppError;
 use axum::{
     body::Body,
-    extract::Request,
     http::{header, HeaderValue, StatusCode},
-    middleware::Next,
     response::{IntoResponse, Json, Response},
 };
 
@@ -82,8 +80,7 @@ answers_from!(
 
 /// Gives server-function errors their real status: Leptos answers every one with 500, but a
 /// refused input is the client's fault (4xx), never a server error.
-pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+pub async fn server_fn_error_status(response: Response) -> Response {
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
     {

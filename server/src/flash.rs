@@ -7,9 +7,8 @@
 //! so both render the same page. An attacker cannot set the cookie in someone else's browser.
 
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{header, HeaderValue, Uri},
-    middleware::Next,
     response::Response,
 };
 use backend::identity::cookies::CookiePolicy;
@@ -122,7 +121,7 @@ fn drop_unproven(req: &mut Request, policy: CookiePolicy) -> bool {
 }
 
 /// Sets the flash cookie for the error a redirect carries in its `Location`.
-fn flash_out(response: &mut Response, policy: CookiePolicy) {
+pub fn flash_out(response: &mut Response, policy: CookiePolicy) {
     let error = response
         .headers()
         .get(header::LOCATION)
@@ -134,18 +133,11 @@ fn flash_out(response: &mut Response, policy: CookiePolicy) {
     }
 }
 
-/// The middleware: errors in links render only for the browser that produced them.
-pub async fn error_flash(
-    State(policy): State<CookiePolicy>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    if drop_unproven(&mut req, policy) {
+/// On the way in: an error carried in the link is kept only for the browser that produced it.
+pub fn check_in(req: &mut Request, policy: CookiePolicy) {
+    if drop_unproven(req, policy) {
         tracing::info!("dropped an error text carried in a link");
     }
-    let mut response = next.run(req).await;
-    flash_out(&mut response, policy);
-    response
 }
 
 #[cfg(test)]

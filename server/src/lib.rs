@@ -11,6 +11,7 @@ pub mod export;
 pub mod flash;
 #[cfg(test)]
 mod fuzz;
+pub mod guard;
 pub mod live;
 pub mod router;
 pub mod security;

@@ -1,7 +1,8 @@
 //! The HTTP routes: Leptos pages and server functions, the JSON API, static assets.
 
 use crate::assets::Bundle;
-use crate::{chats_api, error_response, export, flash, live, security};
+use crate::guard::GuardLayer;
+use crate::{chats_api, export, live};
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::{routing::get, Router};
@@ -12,7 +13,6 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::{Arc, OnceLock};
 use tower_http::{
     compression::{CompressionLayer, CompressionLevel},
-    limit::RequestBodyLimitLayer,
     trace::TraceLayer,
 };
 
@@ -104,22 +104,10 @@ pub fn app(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(
-            error_response::server_fn_error_status,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.services.cookies,
-            flash::error_flash,
-        ))
-        // Outermost last: headers on every answer, then the cross-site check, then the body
-        // limit, before anything reads a body.
-        .layer(axum::middleware::from_fn(security::read_body_in_time))
-        .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.services.trusted_proxy,
-            security::refuse_cross_site,
-        ))
-        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(GuardLayer {
+            trusted_proxy: state.services.trusted_proxy,
+            cookies: state.services.cookies,
+        })
         // zstd where accepted, else gzip; fastest level: at gzip's default level, compressing a
         // room page cost more than rendering it (bench/http-vs-flask.sh, "as browsers ask").
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))

@@ -13,8 +13,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::request::{
-    client_ip, current_token, ensure_browser_id, public_origin, rate_limit, request_traits,
-    session_if_any, set_session_cookie, set_theme_cookie, Request,
+    back_to_after_plain_form, client_ip, current_token, ensure_browser_id, public_origin,
+    rate_limit, request_traits, session_if_any, set_session_cookie, set_theme_cookie, Request,
 };
 #[cfg(feature = "ssr")]
 use backend::{
@@ -207,11 +207,14 @@ pub async fn edit_message(
     let request = Request::current()?;
     let (entry, session) = enter_room(&request, &hash_key).await?;
     rate_limit(&request, Action::Send, Some(session.id))?;
-    request
+    let edited = request
         .writer
         .edit(entry.room.id, message_id, &session.name, &text)
         .await?
-        .ok_or_else(|| AppError::Forbidden("You can edit only your own messages.".into()))
+        .ok_or_else(|| AppError::Forbidden("You can edit only your own messages.".into()))?;
+    // Without JavaScript the form was posted from the page with its editor open (`?edit=`).
+    back_to_after_plain_form(&request, &entry.room.hash_key.room_path());
+    Ok(edited)
 }
 
 /// Takes back one of the session's own messages: a "message deleted" placeholder stays; returns

@@ -5,8 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// The `<details>` that behave as menus (room settings is a section that stays open).
-const MENUS: &str =
-    "details.room-menu[open], details.person-actions[open], details.edit-message[open]";
+const MENUS: &str = "details.room-menu[open], details.person-actions[open]";
 
 /// Closes every open menu that does not contain `keep`; returns whether focus was inside one.
 fn close_menus(keep: Option<&web_sys::Node>) -> bool {

@@ -2,7 +2,7 @@
 
 use crate::components::avatar::UserBadge;
 use crate::components::moderation::{DeleteMessageButton, ModActions, PersonActions, RoleBadge};
-use crate::components::own_message::{OwnActions, OwnMessageActions};
+use crate::components::own_message::{OwnActions, OwnMessageActions, OwnMessageEditor};
 use crate::components::reactions::{ReactActions, ReactButton, ReactionCounts, ReactionPicker};
 use crate::rich_text::{segments, Segment};
 use crate::timeline::Moment;
@@ -397,16 +397,25 @@ fn message_item(item: ItemInputs) -> AnyView {
         Signal::derive(move || state.with(|s| s.role_of(&author)))
     };
     let mine = author == me;
-    let own_controls = (mine && message.deleted.is_none()).then(|| {
-        view! {
-            <OwnMessageActions
-                hash_key=hash_key.clone()
-                message_id=message.id
-                text=message.content.clone()
-                actions=own
-            />
-        }
+    let editable = mine && message.deleted.is_none();
+    let own_controls = editable.then(|| {
+        view! { <OwnMessageActions hash_key=hash_key.clone() message_id=message.id actions=own/> }
     });
+    let editor = {
+        let (id, key, text) = (message.id, hash_key.clone(), message.content.clone());
+        move || {
+            (editable && own.editing.get() == Some(id)).then(|| {
+                view! {
+                    <OwnMessageEditor
+                        hash_key=key.clone()
+                        message_id=id
+                        text=text.clone()
+                        actions=own
+                    />
+                }
+            })
+        }
+    };
     // "Reply": a link that works without JavaScript too (the page then opens with the reply set).
     let reply = message.deleted.is_none().then(|| {
         let quote = Quote::of(message.id, &message.username, Some(&message.content));
@@ -557,6 +566,7 @@ fn message_item(item: ItemInputs) -> AnyView {
             </span>
             {quote}
             {content}
+            {editor}
             {counts}
             {picker}
         </li>

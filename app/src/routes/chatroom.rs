@@ -164,28 +164,24 @@ fn Room(room: RoomView) -> impl IntoView {
     let list_ref = NodeRef::<leptos::html::Ol>::new();
     let send = ServerAction::<SendMessage>::new();
     let actions = ModActions::new();
-    let own = OwnActions::new();
-    // "Reply" and "React" without JavaScript are links to `?reply_to=<id>` and `?react_to=<id>`:
-    // the page opens with them set.
+    // "Reply", "React" and "Edit" without JavaScript are links to `?reply_to=<id>`,
+    // `?react_to=<id>` and `?edit=<id>`: the page opens with them set.
     let query = use_query_map();
     let reuse_rendered = query.with_untracked(|q| q.latest_values().next().is_none());
-    let react = ReactActions::new(
+    let opened_for = |key: &str| {
         query
-            .with_untracked(|q| q.get("react_to"))
-            .and_then(|raw| raw.parse::<MessageId>().ok()),
-    );
-    let replying = RwSignal::new(
-        query
-            .with_untracked(|q| q.get("reply_to"))
+            .with_untracked(|q| q.get(key))
             .and_then(|raw| raw.parse::<MessageId>().ok())
-            .and_then(|id| {
-                messages.with_untracked(|list| {
-                    list.iter()
-                        .find(|m| m.id == id && m.deleted.is_none())
-                        .map(|m| Quote::of(m.id, &m.username, Some(&m.content)))
-                })
-            }),
-    );
+    };
+    let react = ReactActions::new(opened_for("react_to"));
+    let own = OwnActions::new(opened_for("edit"));
+    let replying = RwSignal::new(opened_for("reply_to").and_then(|id| {
+        messages.with_untracked(|list| {
+            list.iter()
+                .find(|m| m.id == id && m.deleted.is_none())
+                .map(|m| Quote::of(m.id, &m.username, Some(&m.content)))
+        })
+    }));
     let jump = {
         let hash_key = hash_key.clone();
         Callback::new(move |id: MessageId| jump_to(id, hash_key.clone(), messages, has_older))
@@ -248,7 +244,8 @@ fn Room(room: RoomView) -> impl IntoView {
         list_ref,
         below,
     });
-    // Esc closes the list of people where it covers the messages, and the reaction picker.
+    // Esc closes the list of people where it covers the messages, the reaction picker and the
+    // editor of one's message.
     Effect::new(move |_| {
         let escape = window_event_listener(leptos::ev::keydown, move |ev| {
             if ev.key() != "Escape" {
@@ -259,6 +256,9 @@ fn Room(room: RoomView) -> impl IntoView {
             }
             if react.picking.get_untracked().is_some() {
                 react.picking.set(None);
+            }
+            if own.editing.get_untracked().is_some() {
+                own.editing.set(None);
             }
         });
         on_cleanup(move || escape.remove());

@@ -108,6 +108,23 @@ pub fn set_session_cookie(request: &Request, token: Option<&str>) -> Result<(), 
     append_cookie(request, &value)
 }
 
+/// After a plain HTML form (no JavaScript) did its work, sends the browser to `path` instead
+/// of back to the page it posted from, whose link may hold a one-shot state (`?edit=`). The
+/// hydrated app's calls are left alone: they stay on their page.
+pub fn back_to_after_plain_form(request: &Request, path: &str) {
+    let plain_form = request
+        .parts
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let location = http::HeaderValue::from_str(path);
+    if let (true, Some(response), Ok(location)) = (plain_form, &request.response, location) {
+        response.insert_header(http::header::LOCATION, location);
+        response.set_status(http::StatusCode::FOUND);
+    }
+}
+
 /// Remembers `theme` in the browser's theme cookie.
 pub fn set_theme_cookie(request: &Request, theme: Theme) -> Result<(), AppError> {
     append_cookie(request, &request.cookies.set_theme_value(theme))

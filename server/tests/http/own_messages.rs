@@ -142,3 +142,61 @@ async fn edits_and_deletions_made_while_away_arrive_once_in_order() {
         ]
     );
 }
+
+#[tokio::test]
+async fn editing_works_without_javascript_and_only_the_open_editor_holds_the_text() {
+    let app = spawn_app().await;
+    let (key, author, _) = room_with_two(&app).await;
+    let id = app.send(&key, &author, "first draft text").await;
+    let room = format!("/chatrooms/{key}/");
+    // "Edit" is a link; the page holds no editor (nor a copy of the text in one) until asked.
+    let page = app
+        .get_page(&room, Some(&author))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("href=\"?edit={id}\"")),
+        "the Edit link"
+    );
+    assert!(
+        !page.contains("New text of your message"),
+        "no editor until asked"
+    );
+    let editing = format!("{room}?edit={id}");
+    let page = app
+        .get_page(&editing, Some(&author))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("New text of your message") && page.contains(">first draft text</textarea>")
+    );
+    // Saving is a plain form; it goes back to the room, not to the open editor.
+    let form = [
+        ("hash_key", key.as_str()),
+        ("message_id", &id.to_string()),
+        ("content", "final text"),
+    ];
+    let res = app
+        .post_form("edit_message", &form, &editing, Some(&author))
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], room.as_str());
+    assert_eq!(content_of(&app, id).await, "final text");
+    // A refused edit goes back to the editor, which shows why.
+    let form = [
+        ("hash_key", key.as_str()),
+        ("message_id", &id.to_string()),
+        ("content", "   "),
+    ];
+    let res = app
+        .post_form("edit_message", &form, &editing, Some(&author))
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let back = res.headers()["location"].to_str().unwrap();
+    assert!(back.contains(&format!("?edit={id}")), "{back}");
+    assert_eq!(content_of(&app, id).await, "final text");
+}
