@@ -55,7 +55,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request) -> Self::Future {
+    fn call(&mut self, req: Request) -> Self::Future {
         // The clone is the one that was not polled ready; the ready one serves this request.
         let fresh = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, fresh);
@@ -68,8 +68,7 @@ where
                 Some(refusal) => refusal,
                 None => match security::read_body_in_time(req).await {
                     Err(refusal) => refusal,
-                    Ok(read) => {
-                        req = read;
+                    Ok(mut req) => {
                         flash::check_in(&mut req, cookies);
                         let answer = inner.call(req).await?;
                         let mut answer = error_response::server_fn_error_status(answer).await;
