@@ -91,33 +91,33 @@ pub fn OwnMessageEditor(
     view! {
         <div class="message-editor">
             <ActionForm action=actions.edit>
-            <input type="hidden" name="hash_key" value=hash_key.to_string()/>
-            <input type="hidden" name="message_id" value=message_id.0/>
-            <textarea
-                node_ref=field
-                name="content"
-                rows="2"
-                required
-                autofocus
-                maxlength=MessageText::MAX_CHARS
-                aria-label="New text of your message"
-            >
-                {raw_text_content(&text)}
-            </textarea>
-            <div class="editor-buttons">
-                <button type="submit">"Save"</button>
-                <a
-                    href=room
-                    class="cancel-edit"
-                    on:click=move |ev| {
-                        ev.prevent_default();
-                        actions.editing.set(None);
-                    }
+                <input type="hidden" name="hash_key" value=hash_key.to_string()/>
+                <input type="hidden" name="message_id" value=message_id.0/>
+                <textarea
+                    node_ref=field
+                    name="content"
+                    rows="2"
+                    required
+                    autofocus
+                    maxlength=MessageText::MAX_CHARS
+                    aria-label="New text of your message"
                 >
-                    "Cancel"
-                </a>
-            </div>
-            <FormError error=Signal::derive(move || actions.edit.value().with(error_text))/>
+                    {raw_text_content(&text)}
+                </textarea>
+                <div class="editor-buttons">
+                    <button type="submit">"Save"</button>
+                    <a
+                        href=room
+                        class="cancel-edit"
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            actions.editing.set(None);
+                        }
+                    >
+                        "Cancel"
+                    </a>
+                </div>
+                <FormError error=Signal::derive(move || actions.edit.value().with(error_text))/>
             </ActionForm>
         </div>
     }

@@ -110,7 +110,8 @@ pub fn set_session_cookie(request: &Request, token: Option<&str>) -> Result<(), 
 
 /// After a plain HTML form (no JavaScript) did its work, sends the browser to `path` instead
 /// of back to the page it posted from, whose link may hold a one-shot state (`?edit=`). The
-/// hydrated app's calls are left alone: they stay on their page.
+/// hydrated app's calls are left alone: they stay on their page (`leptos_axum::redirect` would
+/// also send them away, and reads the context, which may be gone after an `.await`).
 pub fn back_to_after_plain_form(request: &Request, path: &str) {
     let plain_form = request
         .parts
