@@ -15,7 +15,7 @@ pub mod server;
 pub mod timeline;
 
 use components::page::Page;
-use components::theme_switch::{bar_colours, provide_theme};
+use components::theme_switch::bar_colours;
 use leptos::prelude::*;
 use leptos::tachys::html::InertElement;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -63,7 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
                 />
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -77,8 +77,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_theme();
-    Effect::new(|_| client::menus::install());
     view! {
         <Title text="Chat"/>
         <Router>

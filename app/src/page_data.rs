@@ -1,106 +1,102 @@
-//! How a page's loaded data travels from the server's rendering to the browser's hydration.
-//!
-//! Leptos writes each resource's encoded value into the page as a JavaScript string literal,
-//! escaped with Rust's `Debug`. JSON is full of `"`, each of which that escaping handles on a
-//! slow path: for the room page's 50 messages that was about 240 k instructions of the page's
-//! 3.5 M (bench/instructions.sh). [`PageJson`] is JSON with `"` and `'` swapped, which reads
-//! the same after swapping back and has few quotes left to escape.
+//! How the room page's data travels from the server's rendering to the room island in the
+//! browser: as JSON in a `<script type="application/json">` element beside the island, which the
+//! island reads. As the island's props, Leptos would write it into an HTML attribute, escaping
+//! it character by character (a fifth of a room page's instructions for 50 messages,
+//! bench/instructions.sh).
 
-use crate::error::AppError;
 use domain::model::RoomView;
-use leptos::server::codee::{Decoder, Encoder};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// JSON with its `"` and `'` swapped: a resource encoding that is cheap to embed in a page.
-pub struct PageJson;
+/// The id of the element that holds the room's data.
+pub const ROOM_DATA_ID: &str = "room-data";
 
-/// Swaps `"` and `'` in `text` (its own inverse). Both are ASCII, so no UTF-8 sequence is
-/// touched.
-fn swap_quotes(text: String) -> String {
-    let mut bytes = text.into_bytes();
-    for byte in &mut bytes {
-        *byte = match *byte {
-            b'"' => b'\'',
-            b'\'' => b'"',
-            other => other,
-        };
-    }
-    // Only ASCII bytes were exchanged for ASCII bytes: still valid UTF-8.
-    String::from_utf8(bytes).unwrap_or_default()
+/// The room's data as JSON, safe as a `<script>` element's text. The messages' JSON, when the
+/// server has it written already ([`RoomView::messages_json`]), goes in as it is instead of being
+/// written again.
+pub fn room_json(view: &RoomView) -> Result<String, serde_json::Error> {
+    let Some(messages) = view.messages_json.as_deref() else {
+        return serde_json::to_string(view).map(script_safe);
+    };
+    let rest = RoomView {
+        chat_id: view.chat_id,
+        room: view.room.clone(),
+        share_url: view.share_url.clone(),
+        me: view.me.clone(),
+        seq: view.seq,
+        messages: Vec::new(),
+        has_older: view.has_older,
+        online: view.online.clone(),
+        messages_json: None,
+    };
+    let text = serde_json::to_string(&rest)?;
+    // The last match is the view's own field: only `has_older` and `online` follow it,
+    // and a quote inside a string is escaped, so no text can look like it.
+    const EMPTY: &str = "\"messages\":[]";
+    let Some(at) = text.rfind(EMPTY) else {
+        return serde_json::to_string(view).map(script_safe);
+    };
+    // Copied in three pieces: `String::replace_range` inserts byte by byte.
+    let (head, tail) = text.split_at(at + EMPTY.len());
+    let mut page = String::with_capacity(text.len() + messages.len());
+    page.push_str(&head[..head.len() - "[]".len()]);
+    page.push_str(messages);
+    page.push_str(tail);
+    Ok(script_safe(page))
 }
 
-impl<T: Serialize> Encoder<T> for PageJson {
-    type Error = serde_json::Error;
-    type Encoded = String;
-
-    fn encode(value: &T) -> Result<String, serde_json::Error> {
-        serde_json::to_string(value).map(swap_quotes)
-    }
-}
-
-impl<T: DeserializeOwned> Decoder<T> for PageJson {
-    type Error = serde_json::Error;
-    type Encoded = str;
-
-    fn decode(encoded: &str) -> Result<T, serde_json::Error> {
-        serde_json::from_str(&swap_quotes(encoded.to_owned()))
-    }
-}
-
-/// [`PageJson`] for the room page's data: the messages' JSON, when the server has it written
-/// already ([`RoomView::messages_json`]), goes in as it is instead of being written again
-/// (a tenth of a room page's work).
-pub struct RoomPageJson;
-
-/// What the room page loads.
-type RoomData = Result<RoomView, AppError>;
-
-impl Encoder<RoomData> for RoomPageJson {
-    type Error = serde_json::Error;
-    type Encoded = String;
-
-    fn encode(value: &RoomData) -> Result<String, serde_json::Error> {
-        let Ok(view) = value else {
-            return PageJson::encode(value);
-        };
-        let Some(messages) = view.messages_json.as_deref() else {
-            return PageJson::encode(value);
-        };
-        let rest: RoomData = Ok(RoomView {
-            chat_id: view.chat_id,
-            room: view.room.clone(),
-            share_url: view.share_url.clone(),
-            me: view.me.clone(),
-            seq: view.seq,
-            messages: Vec::new(),
-            has_older: view.has_older,
-            online: view.online.clone(),
-            messages_json: None,
-        });
-        let text = serde_json::to_string(&rest)?;
-        // The last match is the view's own field: only `has_older` and `online` follow it,
-        // and a quote inside a string is escaped, so no text can look like it.
-        const EMPTY: &str = "\"messages\":[]";
-        let Some(at) = text.rfind(EMPTY) else {
-            return PageJson::encode(value);
-        };
-        // Copied in three pieces: `String::replace_range` inserts byte by byte.
-        let (head, tail) = text.split_at(at + EMPTY.len());
-        let mut page = String::with_capacity(text.len() + messages.len());
-        page.push_str(&head[..head.len() - "[]".len()]);
-        page.push_str(messages);
-        page.push_str(tail);
-        Ok(swap_quotes(page))
+/// `json` safe as a `<script>` element's text: every `<` (in JSON only ever inside a string)
+/// written as `\u003c`, so no text can close the element or open a comment in it.
+fn script_safe(json: String) -> String {
+    if json.contains('<') {
+        json.replace('<', "\\u003c")
+    } else {
+        json
     }
 }
 
-impl Decoder<RoomData> for RoomPageJson {
-    type Error = serde_json::Error;
-    type Encoded = str;
+/// The room island's data: the server renders with it (and writes it into the page beside the
+/// island, [`room_json`]); the browser reads it from there ([`EmbeddedRoom::load`]). As a prop it
+/// is written as `null`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedRoom(pub Option<RoomView>);
 
-    fn decode(encoded: &str) -> Result<RoomData, serde_json::Error> {
-        PageJson::decode(encoded)
+impl EmbeddedRoom {
+    /// The room's data: the server's own, or in the browser the copy the server wrote.
+    pub fn load(self) -> Result<RoomView, String> {
+        match self.0 {
+            Some(view) => Ok(view),
+            None => read_from_page(),
+        }
     }
+}
+
+impl Serialize for EmbeddedRoom {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de> Deserialize<'de> for EmbeddedRoom {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <()>::deserialize(deserializer)?;
+        Ok(Self(None))
+    }
+}
+
+/// Reads the room's data from the element the server wrote it into.
+#[cfg(not(feature = "ssr"))]
+fn read_from_page() -> Result<RoomView, String> {
+    let text = leptos::prelude::document()
+        .get_element_by_id(ROOM_DATA_ID)
+        .and_then(|element| element.text_content())
+        .ok_or_else(|| "The page carries no room data: reload it.".to_owned())?;
+    serde_json::from_str(&text).map_err(|err| format!("The page's room data is unreadable: {err}"))
+}
+
+/// On the server the island always has its data.
+#[cfg(feature = "ssr")]
+fn read_from_page() -> Result<RoomView, String> {
+    Err("The room's data is missing.".to_owned())
 }
 
 #[cfg(test)]
@@ -115,32 +111,6 @@ mod tests {
             "deleted": null, "edited_at": null, "reply_to": null, "reactions": []
         }))
         .expect("a valid message")
-    }
-
-    #[test]
-    fn values_come_back_unchanged() {
-        for content in [
-            "plain",
-            "it's \"quoted\" and 'single'",
-            r#"back\slash \" and \' and </script>"#,
-            "emoji 🎉, non-ASCII äöü, line\nbreak, U+2028 \u{2028}",
-            "",
-        ] {
-            let original = Ok::<_, String>(vec![message(content)]);
-            let encoded = <PageJson as Encoder<_>>::encode(&original).expect("encodes");
-            let decoded: Result<Vec<ChatMessage>, String> =
-                <PageJson as Decoder<_>>::decode(&encoded).expect("decodes");
-            assert_eq!(decoded, original, "{content:?}");
-        }
-    }
-
-    #[test]
-    fn the_encoding_keeps_double_quotes_only_where_the_text_had_single_ones() {
-        let encoded =
-            <PageJson as Encoder<_>>::encode(&message("no quotes here")).expect("encodes");
-        // The author's name has the message's only `'`.
-        assert_eq!(encoded.matches('"').count(), 1, "{encoded}");
-        assert!(encoded.contains("'content':'no quotes here'"), "{encoded}");
     }
 
     /// A room view with `messages`, whose names and texts try to look like the spliced field.
@@ -173,21 +143,47 @@ mod tests {
             vec![message("one")],
             vec![message(r#"it's "messages":[] and 'more'"#), message("two")],
         ] {
-            let plain: RoomData = Ok(view(messages.clone()));
+            let plain = view(messages.clone());
             let mut with_json = view(messages.clone());
             with_json.messages_json =
                 Some(serde_json::to_string(&messages).expect("serializes").into());
-            let with_json: RoomData = Ok(with_json);
-            let expected = <PageJson as Encoder<_>>::encode(&plain).expect("encodes");
-            let spliced = <RoomPageJson as Encoder<_>>::encode(&with_json).expect("encodes");
+            let expected = serde_json::to_string(&plain).expect("serializes");
+            let spliced = room_json(&with_json).expect("encodes");
             assert_eq!(spliced, expected);
-            let decoded = <RoomPageJson as Decoder<_>>::decode(&spliced).expect("decodes");
+            let decoded: RoomView = serde_json::from_str(&spliced).expect("decodes");
             assert_eq!(decoded, plain);
         }
-        let refused: RoomData = Err(AppError::NotFound);
-        assert_eq!(
-            <RoomPageJson as Encoder<_>>::encode(&refused).expect("encodes"),
-            <PageJson as Encoder<_>>::encode(&refused).expect("encodes"),
-        );
+    }
+
+    #[test]
+    fn no_text_can_end_the_script_element_and_all_comes_back_unchanged() {
+        for content in [
+            "</script><script>alert(1)</script>",
+            "<!-- <script> -->",
+            r#"back\slash \" and \' and </SCRIPT"#,
+            "emoji 🎉, non-ASCII äöü, line\nbreak, U+2028 \u{2028}",
+        ] {
+            let original = view(vec![message(content)]);
+            let mut with_json = original.clone();
+            with_json.messages_json = Some(
+                serde_json::to_string(&original.messages)
+                    .expect("serializes")
+                    .into(),
+            );
+            for written in [room_json(&original), room_json(&with_json)] {
+                let written = written.expect("encodes");
+                assert!(!written.contains('<'), "{written}");
+                let decoded: RoomView = serde_json::from_str(&written).expect("decodes");
+                assert_eq!(decoded, original, "{content:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn as_a_prop_the_room_is_written_as_nothing() {
+        let prop = EmbeddedRoom(Some(view(vec![message("hello")])));
+        assert_eq!(serde_json::to_string(&prop).expect("serializes"), "null");
+        let read: EmbeddedRoom = serde_json::from_str("null").expect("deserializes");
+        assert_eq!(read, EmbeddedRoom(None));
     }
 }

@@ -6,5 +6,7 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     // Before Leptos reads the link: an error it carries must be this browser's own.
     app::client::flash::drop_unproven_error();
-    leptos::mount::hydrate_body(app::App);
+    app::client::menus::install();
+    // Only the islands run in the browser (the room, the theme switch); the rest is HTML.
+    leptos::mount::hydrate_islands();
 }

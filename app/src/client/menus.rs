@@ -40,7 +40,7 @@ fn close_menus(keep: Option<&web_sys::Node>) -> bool {
     had_focus
 }
 
-/// Installs the two listeners for the page's lifetime (call once, in the browser).
+/// Installs the two listeners for the page's lifetime (call once, from the browser's entry).
 pub fn install() {
     let escape = window_event_listener(leptos::ev::keydown, |ev| {
         if ev.key() == "Escape" {
@@ -53,8 +53,6 @@ pub fn install() {
             close_menus(Some(&target));
         }
     });
-    on_cleanup(move || {
-        escape.remove();
-        click.remove();
-    });
+    // Kept for the page's lifetime: dropping a handle leaves its listener in place.
+    drop((escape, click));
 }

@@ -1,7 +1,7 @@
 //! The frame of every page but the chat screen: a bar with the brand and the theme switch,
 //! then the page's content in one column.
 
-use crate::components::theme_switch::ThemeSwitch;
+use crate::components::theme_switch::ThemeIsland;
 use leptos::prelude::*;
 
 /// The site's mark (the same picture as the favicon and the app icon).
@@ -19,7 +19,7 @@ pub fn Page(children: Children) -> impl IntoView {
                 <Logo/>
                 "Chat"
             </a>
-            <ThemeSwitch/>
+            <ThemeIsland/>
         </header>
         <main class="page">{children()}</main>
     }

@@ -5,13 +5,9 @@ use crate::api::SetTheme;
 use domain::theme::{Theme, DARK_BAR_COLOUR, LIGHT_BAR_COLOUR};
 use leptos::prelude::*;
 
-/// The theme the pages are shown in, shared through the context (see [`provide_theme`]).
-#[derive(Debug, Clone, Copy)]
-pub struct ThemeChoice(pub RwSignal<Theme>);
-
-/// Puts the current theme in the context: the cookie's on the server, the page's root element's
-/// in the browser (the server wrote it there).
-pub fn provide_theme() {
+/// The theme the page is shown in: the cookie's on the server, the page's root element's in the
+/// browser (the server wrote it there).
+fn current_theme() -> Theme {
     #[cfg(feature = "ssr")]
     let theme = crate::server::request::theme_of_page();
     #[cfg(not(feature = "ssr"))]
@@ -20,7 +16,7 @@ pub fn provide_theme() {
         .and_then(|root| root.get_attribute("data-theme"))
         .and_then(|raw| Theme::parse(&raw))
         .unwrap_or_default();
-    provide_context(ThemeChoice(RwSignal::new(theme)));
+    theme
 }
 
 /// The `theme-color` of the browser's bars, as `(media, colour)` pairs for `<meta>` tags.
@@ -59,9 +55,7 @@ fn apply(theme: Theme) {
 /// Three buttons, the current choice pressed; each is a form, so it works without JavaScript.
 #[component]
 pub fn ThemeSwitch() -> impl IntoView {
-    let choice = use_context::<ThemeChoice>()
-        .unwrap_or_else(|| ThemeChoice(RwSignal::new(Theme::System)))
-        .0;
+    let choice = RwSignal::new(current_theme());
     let set = ServerAction::<SetTheme>::new();
     Effect::new(move |_| {
         if let Some(Ok(theme)) = set.value().get() {
@@ -89,4 +83,11 @@ pub fn ThemeSwitch() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// The theme switch on pages without a room: an island of its own there (in a room it is part
+/// of the room's island).
+#[island]
+pub fn ThemeIsland() -> impl IntoView {
+    view! { <ThemeSwitch/> }
 }

@@ -21,7 +21,7 @@ use crate::components::{
     theme_switch::ThemeSwitch,
 };
 use crate::error::AppError;
-use crate::page_data::RoomPageJson;
+use crate::page_data::{room_json, EmbeddedRoom, ROOM_DATA_ID};
 use crate::raw_text::raw_text_content;
 use crate::routes::not_found::NotFound;
 use domain::live::LiveEvent;
@@ -44,17 +44,10 @@ use std::time::Duration;
 #[component]
 pub fn ChatroomPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let hash_key = move || params.read().get("hash_key").unwrap_or_default();
-    // Written into the page in an encoding that is cheap to embed (see `page_data`).
-    let room = Resource::<_, RoomPageJson>::new_with_options(hash_key, load_room, false);
-    // The page is built once for its room (the server would otherwise build it twice, once to
-    // find its resources): another room's link, reached without leaving this page, loads anew.
-    let opened_with = hash_key();
-    Effect::new(move |_| {
-        if hash_key() != opened_with {
-            let _ = window().location().reload();
-        }
-    });
+    // Read on the server only: the room island reads the data the page carries (`page_data`).
+    let room = Resource::new(hash_key, load_room);
 
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the chatroom…"</p> }>
@@ -63,27 +56,70 @@ pub fn ChatroomPage() -> impl IntoView {
                     Ok(room) if room.room.hash_key.as_str() != hash_key() => {
                         view! { <Redirect path=room.room.hash_key.room_path()/> }.into_any()
                     }
-                    Ok(room) => view! { <Room room/> }.into_any(),
+                    Ok(room) => {
+                        let title = raw_text_content(&title_of(&room.room.name, 0, 0));
+                        let opened = Opened::from_query(&query.get_untracked());
+                        let data = match room_json(&room) {
+                            Ok(json) => json,
+                            Err(err) => {
+                                let why = err.to_string();
+                                return view! { <Page><RoomUnavailable why/></Page> }.into_any();
+                            }
+                        };
+                        view! {
+                            <Title text=title/>
+                            <script type="application/json" id=ROOM_DATA_ID inner_html=data></script>
+                            <Room room=EmbeddedRoom(Some(room)) opened/>
+                        }
+                            .into_any()
+                    }
                     Err(AppError::NotLoggedIn) => match HashKey::parse(&hash_key()) {
                         Ok(key) => view! { <Redirect path=key.login_path()/> }.into_any(),
                         Err(_) => view! { <Page><NotFound/></Page> }.into_any(),
                     },
                     Err(AppError::NotFound) => view! { <Page><NotFound/></Page> }.into_any(),
                     Err(err) => {
-                        view! {
-                            <Page>
-                                <section class="card">
-                                    <h1>"Could not open this chatroom"</h1>
-                                    <p class="form-error">{err.to_string()}</p>
-                                    <p><a href="/">"Back to the start page"</a></p>
-                                </section>
-                            </Page>
-                        }
-                            .into_any()
+                        let why = err.to_string();
+                        view! { <Page><RoomUnavailable why/></Page> }.into_any()
                     }
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Why the room could not be opened, and the way back.
+#[component]
+fn RoomUnavailable(why: String) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>"Could not open this chatroom"</h1>
+            <p class="form-error">{why}</p>
+            <p><a href="/">"Back to the start page"</a></p>
+        </section>
+    }
+}
+
+/// What the page's link asked to open: "Reply", "React" and "Edit" without JavaScript are links
+/// to `?reply_to=<id>`, `?react_to=<id>` and `?edit=<id>`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Opened {
+    reply_to: Option<MessageId>,
+    react_to: Option<MessageId>,
+    edit: Option<MessageId>,
+    /// The link carries no query at all: the page may use the messages' rendered HTML.
+    plain: bool,
+}
+
+impl Opened {
+    fn from_query(query: &leptos_router::params::ParamsMap) -> Self {
+        let id = |key: &str| query.get(key).and_then(|raw| raw.parse::<MessageId>().ok());
+        Self {
+            reply_to: id("reply_to"),
+            react_to: id("react_to"),
+            edit: id("edit"),
+            plain: query.latest_values().next().is_none(),
+        }
     }
 }
 
@@ -130,9 +166,13 @@ impl Ended {
     }
 }
 
-/// The open room.
-#[component]
-fn Room(room: RoomView) -> impl IntoView {
+/// The open room: the one part of the page the browser runs (an island); the rest is HTML.
+#[island]
+fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
+    let room = match room.load() {
+        Ok(room) => room,
+        Err(why) => return view! { <RoomUnavailable why/> }.into_any(),
+    };
     let RoomView {
         room: state,
         share_url,
@@ -164,18 +204,10 @@ fn Room(room: RoomView) -> impl IntoView {
     let list_ref = NodeRef::<leptos::html::Ol>::new();
     let send = ServerAction::<SendMessage>::new();
     let actions = ModActions::new();
-    // "Reply", "React" and "Edit" without JavaScript are links to `?reply_to=<id>`,
-    // `?react_to=<id>` and `?edit=<id>`: the page opens with them set.
-    let query = use_query_map();
-    let reuse_rendered = query.with_untracked(|q| q.latest_values().next().is_none());
-    let opened_for = |key: &str| {
-        query
-            .with_untracked(|q| q.get(key))
-            .and_then(|raw| raw.parse::<MessageId>().ok())
-    };
-    let react = ReactActions::new(opened_for("react_to"));
-    let own = OwnActions::new(opened_for("edit"));
-    let replying = RwSignal::new(opened_for("reply_to").and_then(|id| {
+    let reuse_rendered = opened.plain;
+    let react = ReactActions::new(opened.react_to);
+    let own = OwnActions::new(opened.edit);
+    let replying = RwSignal::new(opened.reply_to.and_then(|id| {
         messages.with_untracked(|list| {
             list.iter()
                 .find(|m| m.id == id && m.deleted.is_none())
@@ -279,18 +311,11 @@ fn Room(room: RoomView) -> impl IntoView {
             )
         }
     };
-    // The title is read by leptos_meta after the page's reactive owner is gone (when the head
-    // is written): it reads a reference-counted signal, kept alive by the closure, which the
-    // browser keeps up to date.
-    let title_text = ArcRwSignal::new(title_of(&state.with_untracked(|s| s.name.clone()), 0, 0));
-    Effect::new({
-        let title_text = title_text.clone();
-        move |_| {
-            let name = state.with(|s| s.name.clone());
-            title_text.set(title_of(&name, mentioned.get(), unread.get()));
-        }
+    // The server wrote the title (outside this island); the browser keeps it up to date.
+    Effect::new(move |_| {
+        let name = state.with(|s| s.name.clone());
+        document().set_title(&title_of(&name, mentioned.get(), unread.get()));
     });
-    let title = move || raw_text_content(&title_text.get());
     let settings = {
         let hash_key = hash_key.clone();
         let loaded = my_role
@@ -457,7 +482,6 @@ fn Room(room: RoomView) -> impl IntoView {
     .into_any();
 
     view! {
-        <Title text=title/>
         <main class="room" data-live=move || (status.get() == LiveStatus::Live).to_string()>
             {move || {
                 ended
@@ -474,6 +498,7 @@ fn Room(room: RoomView) -> impl IntoView {
             <div class="room-body" class:gone=move || ended.get().is_some()>{room_view}</div>
         </main>
     }
+    .into_any()
 }
 
 /// The page title: the room's name, with the mentions (or else the unread messages) that

@@ -292,13 +292,15 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
         rendered::set_enabled(false);
         let fresh = load().await;
         rendered::set_enabled(true);
-        // The room, and for the owner and the moderator the settings panel's bans and log:
-        // each loaded once.
+        // The room's data travels once, as the room island's props; for the owner and the
+        // moderator the settings panel's bans and log are resources of that island, each
+        // loaded once.
+        assert_eq!(fresh.matches("data-props=").count(), 1, "{name}");
         let resources = fresh.matches("__RESOLVED_RESOURCES[").count();
         let expected = if matches!(*name, "alice" | "bob") {
-            3
+            2
         } else {
-            1
+            0
         };
         assert_eq!(resources, expected, "{name}");
         assert!(
