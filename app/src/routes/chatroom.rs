@@ -30,6 +30,7 @@ use domain::model::{ChatMessage, Quote, RoomView};
 use domain::moderation::RoomState;
 use domain::paths::ExportFormat;
 use domain::{HashKey, MessageId, Seq};
+use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos::suspense::Unsuspend;
 use leptos_meta::Title;
@@ -68,7 +69,14 @@ pub fn ChatroomPage() -> impl IntoView {
                         };
                         view! {
                             <Title text=title/>
-                            <script type="application/json" id=ROOM_DATA_ID inner_html=data></script>
+                            // A data block, never run; the nonce keeps "every script carries
+                            // this response's nonce" true of the whole page.
+                            <script
+                                nonce=use_nonce()
+                                type="application/json"
+                                id=ROOM_DATA_ID
+                                inner_html=data
+                            ></script>
                             <Room room=EmbeddedRoom(Some(room)) opened/>
                         }
                             .into_any()
