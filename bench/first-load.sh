@@ -13,7 +13,7 @@ port=5209
 [ -d "$ROOT/end2end/node_modules/@playwright/test" ] || { echo "SKIPPED first-load: run ./.ci/test.sh once (npm packages)"; exit 0; }
 work=$(mktemp -d)
 env -u RUST_BACKTRACE DATABASE_URL="sqlite://$work/first-load.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-  LEPTOS_SITE_ROOT="$site" LEPTOS_OUTPUT_NAME=chat RATE_LIMITS=false \
+  LEPTOS_SITE_ROOT="$site" LEPTOS_OUTPUT_NAME=chat RATE_LIMITS=false PAGE_CACHE="${PAGE_CACHE:-true}" \
   RUST_LOG=warn "$bin" >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT

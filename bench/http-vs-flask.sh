@@ -6,6 +6,7 @@
 # Needs: a release build (`cargo leptos build --release`), wrk, sqlite3, and the Flask lab's
 # Python packages (`pip install flask flask-sqlalchemy gunicorn`); skips with a note otherwise.
 # FLASK_LAB names the lab's folder (default ../shared/bench/seed_flask next to the clone).
+# PAGE_CACHE=false renders every room page anew (as when the room changed since the last load).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 secs=${1:-8}
@@ -34,7 +35,7 @@ done
 flask_pid=$!
 # Rate limits off: wrk sends from one address and one session.
 env -u RUST_BACKTRACE DATABASE_URL="sqlite://$work/ours.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$OUR_PORT" \
-  LEPTOS_SITE_ROOT="$site" LEPTOS_OUTPUT_NAME=chat RATE_LIMITS=false \
+  LEPTOS_SITE_ROOT="$site" LEPTOS_OUTPUT_NAME=chat RATE_LIMITS=false PAGE_CACHE="${PAGE_CACHE:-true}" \
   RUST_LOG=warn "$bin" >"$work/ours.log" 2>&1 &
 our_pid=$!
 for port in $FLASK_PORT $OUR_PORT; do
@@ -83,7 +84,7 @@ row() { # label flask-result our-result
     "$o_rps" "$o_p99" "$o_bad" "$(awk -v o="$o_rps" -v f="$f_rps" 'BEGIN {printf "%.1fx", o / (f > 0 ? f : 0.001)}')"
 }
 flask="http://127.0.0.1:$FLASK_PORT"; ours="http://127.0.0.1:$OUR_PORT"
-echo "wrk -t1, ${secs} s per case; Flask lab (gunicorn -w 2) vs this project (release), fresh SQLite each"
+echo "wrk -t1, ${secs} s per case; Flask lab (gunicorn -w 2) vs this project (release, PAGE_CACHE=${PAGE_CACHE:-true}), fresh SQLite each"
 printf '| %-32s | %9s | %7s | %7s | %9s | %7s | %7s | %6s |\n' case "Flask r/s" p99 non2xx "ours r/s" p99 non2xx ratio
 echo "|----------------------------------|-----------|---------|---------|-----------|---------|---------|--------|"
 row "room page, 50 messages (c16)" "$(measure 16 "$flask/chatrooms/$flask_key/" "$flask_cookie")" \

@@ -2,6 +2,7 @@
 # CPU cost per request, counted in instructions by valgrind's callgrind: unlike req/s on a shared
 # machine, the count repeats run after run, so two builds compare exactly.
 #   bench/instructions.sh [SERVER_BIN] [SITE_ROOT]
+# PAGE_CACHE=false renders every room page anew (as when the room changed since the last load).
 # Seeds a room with 50 messages (as http-vs-flask.sh does), then counts 100 sequential requests
 # each of: the room page, the JSON history, a durable send. Needs valgrind, curl and sqlite3.
 set -uo pipefail
@@ -14,7 +15,7 @@ done
 [ -x "$bin" ] || { echo "SKIPPED instructions: no release build at $bin"; exit 0; }
 port=5330; base="http://127.0.0.1:$port"; work=$(mktemp -d)
 env -u RUST_BACKTRACE DATABASE_URL="sqlite://$work/db.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-  LEPTOS_SITE_ROOT="$site" LEPTOS_OUTPUT_NAME=chat RATE_LIMITS=false RUST_LOG=warn \
+  LEPTOS_SITE_ROOT="$site" LEPTOS_OUTPUT_NAME=chat RATE_LIMITS=false PAGE_CACHE="${PAGE_CACHE:-true}" RUST_LOG=warn \
   valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p.out" "$bin" >"$work/log" 2>&1 &
 vpid=$!
 trap 'kill $vpid 2>/dev/null; wait $vpid 2>/dev/null; rm -rf "$work"' EXIT

@@ -73,6 +73,12 @@ impl HashKey {
     }
 }
 
+/// The room key of a room page's path (`/chatrooms/<key>/`), if `path` is one.
+pub fn room_page_key(path: &str) -> Option<&str> {
+    let key = path.strip_prefix(ROOMS_PREFIX)?.strip_suffix('/')?;
+    (!key.is_empty() && !key.contains('/')).then_some(key)
+}
+
 /// The `<key>` of a live-stream path (`/chatrooms/<key>/events`, no query), unparsed.
 pub fn events_path_key(path: &str) -> Option<&str> {
     path.strip_prefix(ROOMS_PREFIX)?.strip_suffix(EVENTS_SUFFIX)
@@ -114,6 +120,16 @@ mod tests {
         assert_eq!(key().events_path(), "/chatrooms/abcdEFGH1234-_xy/events");
         assert_eq!(events_path_key(&key().events_path()), Some(key().as_str()));
         assert_eq!(events_path_key(&key().room_path()), None);
+        assert_eq!(room_page_key(&key().room_path()), Some(key().as_str()));
+        for other in [
+            "/chatrooms/",
+            "/chatrooms//",
+            "/chatrooms/a/b/",
+            "/chatrooms/a",
+        ] {
+            assert_eq!(room_page_key(other), None, "{other}");
+        }
+        assert_eq!(room_page_key(&key().events_path()), None);
         assert_eq!(
             key().share_url("https://chat.example"),
             "https://chat.example/chatrooms/abcdEFGH1234-_xy/"

@@ -1,6 +1,7 @@
 //! Configuration from the environment.
 
 use crate::admission::ConnectionLimits;
+use crate::page_cache::PageCacheSwitch;
 use backend::identity::cookies::CookiePolicy;
 use backend::Settings;
 use leptos::config::Env;
@@ -21,6 +22,9 @@ pub struct Config {
     /// How many connections the server holds (`MAX_CONNECTIONS_PER_ADDRESS`, 0 for no
     /// per-address cap; none behind a trusted proxy).
     pub connections: ConnectionLimits,
+    /// Whether room pages are kept and answered again while nothing on them changed
+    /// (`PAGE_CACHE=false` renders every one anew, to compare).
+    pub keep_pages: PageCacheSwitch,
 }
 
 /// Why the configuration could not be read.
@@ -49,6 +53,7 @@ impl Config {
         Ok(Self {
             database_url,
             leptos,
+            keep_pages: PageCacheSwitch::new(flag("PAGE_CACHE", true)?),
             connections: ConnectionLimits {
                 total: ConnectionLimits::total_from_file_limit(),
                 per_address,

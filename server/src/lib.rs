@@ -13,6 +13,7 @@ pub mod flash;
 mod fuzz;
 pub mod guard;
 pub mod live;
+pub mod page_cache;
 pub mod router;
 pub mod security;
 pub mod write_deadline;
@@ -50,6 +51,7 @@ pub async fn serve(
         services,
         leptos_options,
         bundle,
+        keep_pages: config.keep_pages,
         live_opening: live::OpeningGate::default(),
     });
     let router = app(state.clone());

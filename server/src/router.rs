@@ -2,6 +2,7 @@
 
 use crate::assets::Bundle;
 use crate::guard::GuardLayer;
+use crate::page_cache::{PageCacheLayer, PageCacheSwitch};
 use crate::{chats_api, export, live};
 use app::{shell, App};
 use axum::extract::FromRef;
@@ -55,6 +56,8 @@ pub struct AppParts {
     pub leptos_options: LeptosOptions,
     /// The browser bundle under its hashed names, if one was built.
     pub bundle: Option<Bundle>,
+    /// Whether room pages are kept while nothing on them changes (`page_cache`).
+    pub keep_pages: PageCacheSwitch,
     /// Bounds the live streams being opened at once.
     pub live_opening: live::OpeningGate,
 }
@@ -104,6 +107,10 @@ pub fn app(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(PageCacheLayer::new(
+            state.services.clone(),
+            state.keep_pages.clone(),
+        ))
         .layer(GuardLayer {
             trusted_proxy: state.services.trusted_proxy,
             cookies: state.services.cookies,

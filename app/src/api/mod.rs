@@ -13,9 +13,11 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::request::{
-    back_to_after_plain_form, client_ip, current_token, ensure_browser_id, public_origin,
-    rate_limit, request_traits, session_if_any, set_session_cookie, set_theme_cookie, Request,
+    back_to_after_plain_form, client_ip, current_token, ensure_browser_id, rate_limit,
+    request_traits, session_if_any, set_session_cookie, set_theme_cookie, Request,
 };
+#[cfg(feature = "ssr")]
+use crate::server::room_page::{self, Preloaded};
 #[cfg(feature = "ssr")]
 use backend::{
     identity::{
@@ -25,7 +27,7 @@ use backend::{
     live::writer::Post,
     moderation::{
         access::{self, Entry},
-        roles, state,
+        roles,
     },
     rate_limit::Action,
     store::{memberships, rooms},
@@ -123,36 +125,10 @@ pub async fn set_theme(theme: String) -> Result<Theme, AppError> {
 #[server(endpoint = "load_room")]
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     let request = Request::current()?;
-    let (entry, session) = enter_room(&request, &hash_key).await?;
-    let state = state::of_entry(&entry);
-    let room = entry.room;
-    // Opening the room through its link is what lets this session read it by id later, and
-    // keep entering it once it is locked.
-    let address = request_traits(&request).address;
-    let (db, noted) = (&request.db, &request.noted);
-    memberships::record(db, noted, session.id, session.claim_id, &room, &address).await?;
-    let me = session.name;
-    // The feed position as the room's row had it, read before the messages: whatever changes
-    // after it reaches the page by the live stream.
-    let seq = room.stamp.last_seq;
-    let (messages, messages_json) =
-        rooms::latest_with_json_of(db, &request.windows, &room, ROOM_PAGE_MESSAGES).await?;
-    let mut online = request.hub.online(room.id);
-    if !online.contains(&me) {
-        online.push(me.clone());
-        online.sort();
+    if let Some(view) = Preloaded::of_request(&request, &hash_key) {
+        return Ok(view);
     }
-    Ok(RoomView {
-        has_older: messages.len() as u64 == ROOM_PAGE_MESSAGES,
-        online,
-        chat_id: room.id,
-        share_url: room.hash_key.share_url(&public_origin(&request)),
-        room: state,
-        me,
-        seq,
-        messages,
-        messages_json: messages_json.map(Into::into),
-    })
+    room_page::load(&request, &hash_key).await
 }
 
 /// Sends a message to the room behind `hash_key` as the session's user, as a reply to message

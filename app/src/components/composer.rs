@@ -61,8 +61,10 @@ fn MentionList(
 /// A fresh id for the next message: a retry of a send carries the same one, so the server
 /// stores the message once (see `domain::ClientId`).
 fn new_client_id() -> String {
+    // The page's server may have chosen it (a kept page gets a new one in every answer).
     #[cfg(feature = "ssr")]
-    let id = backend::random::new_client_id();
+    let id = crate::server::room_page::FreshPerAnswer::of_page()
+        .map_or_else(backend::random::new_client_id, |fresh| fresh.client_id);
     #[cfg(not(feature = "ssr"))]
     let id = {
         let mut bytes = [0_u8; 16];

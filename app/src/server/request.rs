@@ -43,6 +43,20 @@ impl Request {
             response: use_context::<leptos_axum::ResponseOptions>(),
         })
     }
+
+    /// A request read outside Leptos (before a page is rendered): it can set no response header.
+    pub fn outside_leptos(services: Services, parts: Parts) -> Self {
+        Self {
+            services,
+            parts,
+            response: None,
+        }
+    }
+
+    /// A value the server attached to the request (`http::Extensions`).
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.parts.extensions.get::<T>()
+    }
 }
 
 impl std::ops::Deref for Request {

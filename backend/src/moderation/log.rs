@@ -1,6 +1,7 @@
 //! The moderation log: one line per action of an owner or moderator, for them to read.
 
 use crate::store::entities::moderation_log;
+use crate::store::rooms;
 use chrono::Utc;
 use domain::moderation::LogEntry;
 use domain::ChatId;
@@ -12,7 +13,10 @@ use sea_orm::{
 /// Lines shown at most.
 pub const SHOWN: u64 = 200;
 
-/// Records that `actor` did `action` (e.g. "banned") to `detail` (e.g. a name) in `chat_id`.
+/// Records that `actor` did `action` (e.g. "banned") to `detail` (e.g. a name) in `chat_id`,
+/// then moves the room's `version`: the owner's and moderators' pages show the log, and a page
+/// is kept by that stamp (an action that changes nothing else, such as setting slow mode to
+/// what it was, still adds a line).
 pub async fn record(
     db: &impl ConnectionTrait,
     chat_id: ChatId,
@@ -30,7 +34,7 @@ pub async fn record(
     }
     .insert(db)
     .await?;
-    Ok(())
+    rooms::bump_version(db, chat_id).await
 }
 
 /// The newest [`SHOWN`] lines of `chat_id`, newest first.

@@ -13,6 +13,7 @@ mod live;
 mod live_paths;
 mod moderation;
 mod own_messages;
+mod page_cache;
 mod pages;
 mod rate_limits;
 mod reactions;

@@ -1,6 +1,6 @@
 //! Page loads: the login redirect, the room page, 404s.
 
-use crate::support::{location, panics_so_far, scalar, spawn_app};
+use crate::support::{location, page_markup, panics_so_far, scalar, spawn_app};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -185,25 +185,10 @@ async fn the_home_page_lists_the_rooms_this_browser_opened() {
     assert!(!html.contains("Your recent rooms"));
 }
 
-/// A page with the composer's fresh message id (random per page) taken out.
-fn without_client_id(html: &str) -> String {
-    let field = r#"name="client_id" value=""#;
-    let at = html.find(field).expect("the composer's message id") + field.len();
-    let end = at + html[at..].find('"').expect("closing quote");
-    assert_eq!(end - at, 32, "16 random bytes in hex");
-    format!("{}ID{}", &html[..at], &html[end..])
-}
-
-/// A page with its per-response nonce (in `nonce` and `crossorigin` attributes) taken out.
-fn without_nonces(html: &str) -> String {
-    let at = html.find("nonce=\"").expect("a nonce") + "nonce=\"".len();
-    let nonce = &html[at..at + html[at..].find('"').expect("closing quote")];
-    html.replace(nonce, "NONCE")
-}
-
 #[tokio::test]
 async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
     use app::server::rendered;
+    use server::page_cache;
     let app = spawn_app().await;
     let mut people = Vec::new();
     for name in ["alice", "bob", "carol", "dave"] {
@@ -282,7 +267,15 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
                 .await
                 .unwrap()
         };
+        // The first load renders and keeps the page; the next is the kept page.
         load().await;
+        let kept_before = page_cache::reused_so_far();
+        let kept = load().await;
+        assert!(
+            page_cache::reused_so_far() > kept_before,
+            "{name}'s page was kept"
+        );
+        app.page_cache.set(false);
         let reused_before = rendered::reused_so_far();
         let reused = load().await;
         // The message list, rendered whole for the first load (other tests running meanwhile
@@ -294,6 +287,7 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
         rendered::set_enabled(false);
         let fresh = load().await;
         rendered::set_enabled(true);
+        app.page_cache.set(true);
         // The room's data travels once, as the room island's props; for the owner and the
         // moderator the settings panel's bans and log are resources of that island, each
         // loaded once.
@@ -309,20 +303,20 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
             fresh.contains("typo here") && fresh.contains("agreed"),
             "{fresh}"
         );
-        // The markup; the resources' scripts after it arrive in whichever order they resolve.
-        let markup = |page: &str| {
-            let page = without_client_id(&without_nonces(page));
-            page[..page.find("</html>").expect("a whole page")].to_owned()
-        };
-        let (reused, fresh) = (markup(&reused), markup(&fresh));
-        if let Some(at) = reused.bytes().zip(fresh.bytes()).position(|(a, b)| a != b) {
-            let from = reused.floor_char_boundary(at.saturating_sub(200));
-            panic!(
-                "{name}'s page differs at {at}: reused …{}… fresh …{}…",
-                &reused[from..],
-                &fresh[from..]
-            );
-        }
-        assert_eq!(reused.len(), fresh.len(), "{name}'s page");
+        assert_same_page(name, "kept", &page_markup(&kept), &page_markup(&fresh));
+        assert_same_page(name, "reused", &page_markup(&reused), &page_markup(&fresh));
     }
+}
+
+/// Fails, showing where, unless two pages' markups are the same.
+fn assert_same_page(name: &str, what: &str, page: &str, fresh: &str) {
+    if let Some(at) = page.bytes().zip(fresh.bytes()).position(|(a, b)| a != b) {
+        let from = page.floor_char_boundary(at.saturating_sub(200));
+        panic!(
+            "{name}'s page differs at {at}: {what} …{}… fresh …{}…",
+            &page[from..],
+            &fresh[from..]
+        );
+    }
+    assert_eq!(page.len(), fresh.len(), "{name}'s page");
 }

@@ -6,6 +6,7 @@ use backend::Settings;
 use leptos::prelude::LeptosOptions;
 use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use server::page_cache::PageCacheSwitch;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -15,6 +16,8 @@ pub struct TestApp {
     pub base: String,
     /// A client that does not follow redirects, so tests can inspect them.
     pub client: Client,
+    /// Turns keeping room pages off (and on) in an in-process server.
+    pub page_cache: PageCacheSwitch,
     db_url: String,
     // Dropped in this order: the server stops, then its database goes, then the directory.
     server: Server,
@@ -210,11 +213,13 @@ async fn spawn_in(
         .site_addr(addr)
         .build();
     let (stop, stopped) = oneshot::channel::<()>();
+    let page_cache = PageCacheSwitch::new(true);
     let config = server::Config {
         database_url: db_url.clone(),
         leptos: options,
         settings,
         connections,
+        keep_pages: page_cache.clone(),
     };
     tokio::spawn(async move {
         server::serve(listener, config, async {
@@ -230,6 +235,7 @@ async fn spawn_in(
     let app = TestApp {
         base: format!("http://{addr}"),
         client,
+        page_cache,
         db_url,
         server: Server::InProcess(stop),
         _database: Some(database),
@@ -273,6 +279,8 @@ pub async fn spawn_process(database_url: &str, env: &[(&str, &str)]) -> TestApp 
             .redirect(Policy::none())
             .build()
             .expect("client"),
+        // A process of its own reads PAGE_CACHE from `env`; this switch is not its.
+        page_cache: PageCacheSwitch::new(true),
         db_url: database_url.to_owned(),
         server: Server::Process(child),
         _database: None,
@@ -619,4 +627,27 @@ impl TestApp {
             .id
             .0
     }
+}
+
+/// A page with the composer's fresh message id (random per page) taken out.
+pub fn without_client_id(html: &str) -> String {
+    let field = r#"name="client_id" value=""#;
+    let at = html.find(field).expect("the composer's message id") + field.len();
+    let end = at + html[at..].find('"').expect("closing quote");
+    assert_eq!(end - at, 32, "16 random bytes in hex");
+    format!("{}ID{}", &html[..at], &html[end..])
+}
+
+/// A page with its per-response nonce (in `nonce` and `crossorigin` attributes) taken out.
+pub fn without_nonces(html: &str) -> String {
+    let at = html.find("nonce=\"").expect("a nonce") + "nonce=\"".len();
+    let nonce = &html[at..at + html[at..].find('"').expect("closing quote")];
+    html.replace(nonce, "NONCE")
+}
+
+/// A room page's markup with its per-answer values taken out (the resources' scripts after
+/// `</html>` arrive in whichever order they resolve, and are left out too).
+pub fn page_markup(page: &str) -> String {
+    let page = without_client_id(&without_nonces(page));
+    page[..page.find("</html>").expect("a whole page")].to_owned()
 }
