@@ -4,6 +4,7 @@
 use crate::support::{page_markup, spawn_app, TestApp};
 use reqwest::{header, StatusCode};
 use server::page_cache;
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 /// The page at `path` for the session in `cookie`: its Content-Security-Policy and its HTML.
@@ -58,6 +59,29 @@ async fn a_kept_page_gets_a_new_nonce_and_message_id_in_every_answer() {
     assert!(policy.contains(&format!("'nonce-{nonce}'")), "{policy}");
     assert!(!second.contains(attribute(&first, "nonce=\"")));
     assert_eq!(page_markup(&first), page_markup(&second));
+
+    // As a browser asks: the kept page's gzip answer, compressed once, with new values.
+    let res = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header(header::COOKIE, &alice)
+        .header(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+    let policy = res.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..])
+        .read_to_string(&mut unzipped)
+        .expect("one gzip member");
+    let nonce = attribute(&unzipped, "nonce=\"");
+    assert!(policy.contains(&format!("'nonce-{nonce}'")), "{policy}");
+    assert_ne!(nonce, attribute(&second, "nonce=\""));
+    assert_eq!(page_markup(&unzipped), page_markup(&second));
 
     // Two tabs of one kept page send without JavaScript: both messages are stored (the same
     // id would have made the second a retry of the first).

@@ -8,6 +8,8 @@
 //! and the answer is kept. Anything else, and every room request that is not a plain `200`
 //! without cookies, goes to Leptos untouched.
 
+mod gzip;
+
 use app::server::request::Request as AppRequest;
 use app::server::room_page::{Entered, FreshPerAnswer, PageKey, Preloaded};
 use axum::body::{Body, Bytes};
@@ -15,12 +17,13 @@ use axum::extract::Request;
 use axum::response::Response;
 use backend::Services;
 use futures_util::future::{BoxFuture, Either};
+use gzip::GzipTemplate;
 use http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
@@ -151,11 +154,13 @@ impl Template {
     }
 }
 
-/// A kept page: its headers and body with the nonce cut out.
+/// A kept page: its headers and body with the per-answer values cut out.
 #[derive(Debug)]
 struct Page {
     headers: Vec<(HeaderName, Template)>,
     body: Template,
+    /// The body's gzip answer, compressed when first asked for (`None`: compressing failed).
+    gzip: OnceLock<Option<GzipTemplate>>,
 }
 
 impl Page {
@@ -168,6 +173,7 @@ impl Page {
         Some(Self {
             headers,
             body: Template::cut(body, fills),
+            gzip: OnceLock::new(),
         })
     }
 
@@ -175,10 +181,23 @@ impl Page {
         self.body.len() + self.headers.iter().map(|(_, v)| v.len()).sum::<usize>()
     }
 
-    /// The answer with new values in every place the old ones were.
-    fn answer(&self) -> Response {
+    /// The answer with new values in every place the old ones were: gzip-compressed if the
+    /// client takes it (the compression layer leaves an encoded answer alone).
+    fn answer(&self, gzip: bool) -> Response {
         let fills = Fills::fresh();
-        let mut response = Response::new(Body::from(self.body.with(&fills)));
+        let compressed = gzip
+            .then(|| self.gzip.get_or_init(|| GzipTemplate::of(&self.body).ok()))
+            .and_then(Option::as_ref);
+        let mut response = match compressed {
+            Some(template) => {
+                let mut response = Response::new(Body::from(template.with(&fills)));
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+                response
+            }
+            None => Response::new(Body::from(self.body.with(&fills))),
+        };
         for (name, value) in &self.headers {
             // A value that was valid with one nonce is valid with another (same alphabet).
             if let Ok(value) = HeaderValue::from_bytes(&value.with(&fills)) {
@@ -316,7 +335,7 @@ where
     let key = PageKey::of(&entered, theme);
     if let Some(page) = layer.store.get(key) {
         REUSED.fetch_add(1, Ordering::Relaxed);
-        return Ok(page.answer());
+        return Ok(page.answer(accepts_gzip(&parts.headers)));
     }
     let Ok(view) = entered.load(&reader).await else {
         return inner.call(Request::from_parts(parts, body)).await;
@@ -366,6 +385,26 @@ async fn keep_if_plain(
     Response::from_parts(head, Body::from(body))
 }
 
+/// Whether the client's `Accept-Encoding` takes gzip (listed, and not with `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|param| {
+                param
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !refused
+        })
+}
+
 /// The nonce a page's scripts carry, as its Content-Security-Policy names it.
 fn nonce_of(headers: &HeaderMap) -> Option<&str> {
     let policy = headers
@@ -412,6 +451,21 @@ mod tests {
         let fresh = (Fills::fresh(), Fills::fresh());
         assert_ne!(fresh.0.nonce, fresh.1.nonce);
         assert_ne!(fresh.0.client_id, fresh.1.client_id);
+    }
+
+    #[test]
+    fn gzip_is_taken_when_listed_without_q_zero() {
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+            accepts_gzip(&headers)
+        };
+        assert!(with("gzip, deflate, br, zstd"));
+        assert!(with("br;q=1.0, GZIP;q=0.5"));
+        assert!(!with("br, zstd"));
+        assert!(!with("gzip;q=0, br"));
+        assert!(!with("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 
     #[test]
