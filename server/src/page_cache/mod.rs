@@ -1,12 +1,14 @@
 //! Room pages rendered once per state: a reload of an unchanged room renders nothing.
 //!
-//! A room page (`GET /chatrooms/<key>/`, no query) is the same HTML, but for its nonce,
-//! whenever the room's data, its row's `version`, the reader, their theme and the day are the
-//! same (`app::server::room_page::PageKey`). Before Leptos renders, this layer reads the room
-//! as the page would, makes that key, and answers from the page kept for it with a fresh nonce;
-//! otherwise Leptos renders from the data just read (so the page is exactly what its key names)
-//! and the answer is kept. Anything else, and every room request that is not a plain `200`
-//! without cookies, goes to Leptos untouched.
+//! A room page (`GET /chatrooms/<key>/`, no query) is the same HTML, but for its per-answer
+//! values (the nonce, the composer's message id), whenever the room's state and stamp, the
+//! reader, who is online, their theme and the day are the same
+//! (`app::server::room_page::PageKey`). Before Leptos renders, this layer enters the room as
+//! the page would, makes that key, and answers from the page kept for it with new values (as
+//! gzip, compressed once, to a client that takes it); otherwise Leptos renders from the data
+//! just read (so the page is exactly what its key names) and the answer is kept. Anything
+//! else, and every room request that is not a plain `200` without cookies, goes to Leptos
+//! untouched.
 
 mod gzip;
 
@@ -27,7 +29,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
-/// Most page bytes kept at once (all readers and rooms); past it the cache starts over.
+/// Most page bytes kept at once (all readers and rooms; their gzip copies, about a tenth of
+/// that, are not counted); past it the cache starts over.
 const BUDGET_BYTES: usize = 32 << 20;
 /// A page longer than this is served but not kept.
 const MAX_PAGE_BYTES: usize = 1 << 20;
