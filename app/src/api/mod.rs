@@ -125,6 +125,7 @@ pub async fn set_theme(theme: String) -> Result<Theme, AppError> {
 #[server(endpoint = "load_room")]
 pub async fn load_room(hash_key: String) -> Result<RoomView, AppError> {
     let request = Request::current()?;
+    // The page's server read it already to name the page it keeps (`server/src/page_cache`).
     if let Some(view) = Preloaded::of_request(&request, &hash_key) {
         return Ok(view);
     }
