@@ -4,6 +4,7 @@ use crate::assets::Bundle;
 use crate::guard::GuardLayer;
 use crate::page_cache::{PageCacheLayer, PageCacheSwitch};
 use crate::{chats_api, export, live};
+use app::server::room_page::FreshPerAnswer;
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::{routing::get, Router};
@@ -103,7 +104,11 @@ pub fn app(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(services.clone()),
+            move || {
+                provide_context(services.clone());
+                // A page the page cache renders carries the nonce the cache chose.
+                FreshPerAnswer::provide_nonce();
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -1,7 +1,7 @@
 //! What a room page is rendered from, read before rendering, and the key that names the page.
 //!
 //! The server keeps whole room pages (`server/src/page_cache.rs`): a page is the same HTML
-//! (but for its per-answer values, [`FreshPerAnswer`] and the nonce) whenever everything it is
+//! (but for its per-answer values, [`FreshPerAnswer`]) whenever everything it is
 //! rendered from is the same. That is the room as [`Entered`] finds it (its state, the reader,
 //! who is online, the link's origin), the room's stamp (its messages, and the roles, bans,
 //! members and moderation log the owner's panel shows), the theme cookie and today's date (the
@@ -19,7 +19,7 @@ use backend::store::{memberships, rooms};
 use domain::model::RoomView;
 use domain::moderation::RoomState;
 use domain::ClientId;
-use leptos::prelude::use_context;
+use leptos::prelude::{provide_context, use_context};
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::sync::{Arc, OnceLock};
 
@@ -111,10 +111,13 @@ impl Preloaded {
 }
 
 /// What a room page carries that must differ in every answer, chosen by whoever serves the
-/// page (a request extension): the composer's id for the message it sends without JavaScript.
-/// Two tabs given the same id would have the second message taken for a retry of the first.
+/// page (a request extension): the nonce of its scripts and its Content-Security-Policy, and
+/// the composer's id for the message it sends without JavaScript (two tabs given the same id
+/// would have the second message taken for a retry of the first).
 #[derive(Debug, Clone)]
 pub struct FreshPerAnswer {
+    /// The nonce, as Leptos makes one (16 random bytes).
+    pub nonce: String,
     /// The composer's first message id.
     pub client_id: ClientId,
 }
@@ -123,6 +126,7 @@ impl FreshPerAnswer {
     /// New random values.
     pub fn new() -> Self {
         Self {
+            nonce: leptos::nonce::Nonce::new().to_string(),
             client_id: backend::random::new_client_id(),
         }
     }
@@ -133,6 +137,14 @@ impl FreshPerAnswer {
             .extensions
             .get::<Self>()
             .cloned()
+    }
+
+    /// Makes the chosen nonce the page's (call in the rendering's context, after Leptos put
+    /// its own there).
+    pub fn provide_nonce() {
+        if let Some(fresh) = Self::of_page() {
+            provide_context(leptos::nonce::Nonce::from_value(fresh.nonce));
+        }
     }
 }
 

@@ -79,11 +79,11 @@ struct Fills {
 }
 
 impl Fills {
-    /// New values for another answer.
-    fn fresh() -> Self {
+    /// The values of `fresh`.
+    fn of(fresh: &FreshPerAnswer) -> Self {
         Self {
-            nonce: leptos::nonce::Nonce::new().to_string(),
-            client_id: FreshPerAnswer::new().client_id.as_str().to_owned(),
+            nonce: fresh.nonce.clone(),
+            client_id: fresh.client_id.as_str().to_owned(),
         }
     }
 
@@ -187,7 +187,7 @@ impl Page {
     /// The answer with new values in every place the old ones were: gzip-compressed if the
     /// client takes it (the compression layer leaves an encoded answer alone).
     fn answer(&self, gzip: bool) -> Response {
-        let fills = Fills::fresh();
+        let fills = Fills::of(&FreshPerAnswer::new());
         let compressed = gzip
             .then(|| self.gzip.get_or_init(|| GzipTemplate::of(&self.body).ok()))
             .and_then(Option::as_ref);
@@ -299,11 +299,12 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let room_key = (req.method() == Method::GET && req.uri().query().is_none())
-            .then(|| domain::paths::room_page_key(req.uri().path()))
-            .flatten()
-            .map(str::to_owned);
-        let Some(room_key) = room_key.filter(|_| self.layer.switch.is_on()) else {
+        let room_key = (self.layer.switch.is_on()
+            && req.method() == Method::GET
+            && req.uri().query().is_none())
+        .then(|| domain::paths::room_page_key(req.uri().path()))
+        .flatten();
+        let Some(room_key) = room_key.map(str::to_owned) else {
             return Either::Left(self.inner.call(req));
         };
         // The clone is the one that was not polled ready; the ready one serves this request.
@@ -344,31 +345,26 @@ where
         return inner.call(Request::from_parts(parts, body)).await;
     };
     let fresh = FreshPerAnswer::new();
-    let client_id = fresh.client_id.as_str().to_owned();
+    let fills = Fills::of(&fresh);
     parts.extensions.insert(fresh);
     parts.extensions.insert(Preloaded {
         hash_key: room_key,
         view: Arc::new(view),
     });
     let response = inner.call(Request::from_parts(parts, body)).await?;
-    Ok(keep_if_plain(&layer.store, key, response, client_id).await)
+    Ok(keep_if_plain(&layer.store, key, response, fills).await)
 }
 
-/// Keeps a rendered `200` page that sets no cookie and carries a nonce; answers it either way.
-async fn keep_if_plain(
-    store: &Store,
-    key: PageKey,
-    response: Response,
-    client_id: String,
-) -> Response {
-    let nonce = nonce_of(response.headers()).map(str::to_owned);
+/// Keeps a rendered `200` page that sets no cookie and whose policy names the nonce of `fills`
+/// (rendered with the values chosen for it); answers it either way.
+async fn keep_if_plain(store: &Store, key: PageKey, response: Response, fills: Fills) -> Response {
     let plain = response.status() == StatusCode::OK
         && !response.headers().contains_key(header::SET_COOKIE)
-        && !response.headers().contains_key(header::LOCATION);
-    let (Some(nonce), true) = (nonce, plain) else {
+        && !response.headers().contains_key(header::LOCATION)
+        && names_nonce(response.headers(), &fills.nonce);
+    if !plain {
         return response;
-    };
-    let fills = Fills { nonce, client_id };
+    }
     let (head, body) = response.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -408,15 +404,13 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The nonce a page's scripts carry, as its Content-Security-Policy names it.
-fn nonce_of(headers: &HeaderMap) -> Option<&str> {
-    let policy = headers
-        .get(header::CONTENT_SECURITY_POLICY)?
-        .to_str()
-        .ok()?;
-    let start = policy.find("'nonce-")? + "'nonce-".len();
-    let len = policy[start..].find('\'')?;
-    Some(&policy[start..start + len]).filter(|nonce| !nonce.is_empty())
+/// Whether the Content-Security-Policy lets scripts with `nonce` run (a page that kept the
+/// nonce Leptos chose itself would repeat it in every answer).
+fn names_nonce(headers: &HeaderMap, nonce: &str) -> bool {
+    headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|policy| policy.to_str().ok())
+        .is_some_and(|policy| policy.contains(&format!("'nonce-{nonce}'")))
 }
 
 /// An answer that asks the client to try again shortly.
@@ -451,7 +445,10 @@ mod tests {
         );
         let none = Template::cut("no values here", &fills("abc", "ID42"));
         assert_eq!(none.with(&fills("n", "i")), b"no values here");
-        let fresh = (Fills::fresh(), Fills::fresh());
+        let fresh = (
+            Fills::of(&FreshPerAnswer::new()),
+            Fills::of(&FreshPerAnswer::new()),
+        );
         assert_ne!(fresh.0.nonce, fresh.1.nonce);
         assert_ne!(fresh.0.client_id, fresh.1.client_id);
     }
@@ -472,21 +469,18 @@ mod tests {
     }
 
     #[test]
-    fn the_nonce_is_read_from_the_policy() {
+    fn a_page_is_kept_only_if_its_policy_names_the_chosen_nonce() {
         let mut headers = HeaderMap::new();
-        assert_eq!(nonce_of(&headers), None);
+        assert!(!names_nonce(&headers, "Ab+/9="));
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; script-src 'nonce-Ab+/9=' 'strict-dynamic'",
             ),
         );
-        assert_eq!(nonce_of(&headers), Some("Ab+/9="));
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("script-src 'nonce-' 'self'"),
-        );
-        assert_eq!(nonce_of(&headers), None);
+        assert!(names_nonce(&headers, "Ab+/9="));
+        assert!(!names_nonce(&headers, "Ab+"));
+        assert!(!names_nonce(&headers, "other"));
     }
 
     #[test]
