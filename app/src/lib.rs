@@ -6,6 +6,7 @@ pub mod api;
 pub mod client;
 pub mod components;
 pub mod error;
+pub mod message_html;
 pub mod page_data;
 pub mod raw_text;
 pub mod rich_text;

@@ -1,57 +1,56 @@
-//! The list of messages, oldest at the top, with the unread divider and the message being sent.
+//! The list of messages, oldest at the top, with the unread divider.
+//!
+//! The messages are HTML written by `message_html` (on the server for the page, in the browser
+//! for what changes later), not components: the browser's bundle carries no view code per
+//! message. In the browser one effect keeps the lists in step with the messages signal (adding
+//! new ones at the end, drawing changed ones again, the rest only when the frame changed) and
+//! one click and one submit handler enhance every link and form in them.
 
-use crate::components::avatar::UserBadge;
-use crate::components::moderation::{DeleteMessageButton, ModActions, PersonActions, RoleBadge};
-use crate::components::own_message::{OwnActions, OwnMessageActions, OwnMessageEditor};
-use crate::components::reactions::{ReactActions, ReactButton, ReactionCounts, ReactionPicker};
-use crate::rich_text::{segments, Segment};
+use crate::message_html::{self, Reader};
 use crate::timeline::Moment;
-use domain::mentions;
 use domain::model::{ChatMessage, Quote};
 use domain::moderation::{Role, RoomState};
 use domain::{HashKey, MessageId, Seq};
 use leptos::html::Ol;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
-/// Plain text with the mentions of `me` marked.
-fn text_with_mentions(text: &str, me: &str) -> AnyView {
-    let mut parts = Vec::new();
-    let mut from = 0;
-    for found in mentions::find(text, &[me]) {
-        parts.push(text[from..found.start].to_owned().into_any());
-        parts.push(
-            view! { <mark class="mention">{text[found.clone()].to_owned()}</mark> }.into_any(),
-        );
-        from = found.end;
-    }
-    parts.push(text[from..].to_owned().into_any());
-    parts.into_any()
+/// What is open on messages, and the last refusal of an action on one.
+#[derive(Clone, Copy)]
+pub struct MessageMenus {
+    /// The message whose reaction picker is open.
+    pub picking: RwSignal<Option<MessageId>>,
+    /// The message whose editor is open.
+    pub editing: RwSignal<Option<MessageId>>,
+    /// Why the last action on a message was refused.
+    pub refusal: RwSignal<Option<(MessageId, String)>>,
 }
 
-/// The message text as nodes: text (with the reader's mentions marked), safe links and inline
-/// code, never parsed as HTML.
-fn rich_content(text: &str, me: &str) -> Vec<AnyView> {
-    segments(text)
-        .into_iter()
-        .map(|segment| match segment {
-            Segment::Text(t) => text_with_mentions(t, me),
-            Segment::Code(c) => view! { <code>{c.to_owned()}</code> }.into_any(),
-            Segment::Link(url) => view! {
-                <a href=url.to_owned() target="_blank" rel="noopener noreferrer nofollow">
-                    {url.to_owned()}
-                </a>
-            }
-            .into_any(),
-        })
-        .collect()
+impl MessageMenus {
+    /// Opens what the page's link asked for (`?react_to=`, `?edit=`).
+    pub fn new(picking: Option<MessageId>, editing: Option<MessageId>) -> Self {
+        Self {
+            picking: RwSignal::new(picking),
+            editing: RwSignal::new(editing),
+            refusal: RwSignal::new(None),
+        }
+    }
+
+    /// Closes the picker and the editor (Esc).
+    pub fn close(self) {
+        if self.picking.get_untracked().is_some() {
+            self.picking.set(None);
+        }
+        if self.editing.get_untracked().is_some() {
+            self.editing.set(None);
+        }
+    }
 }
 
 /// Renders `messages`, each with its sender (and their role) and time; the text is never
 /// interpreted as HTML. A run of messages from one person shows their name once, and each new
 /// day starts with its date. Only messages that arrive after the page opened are in the live
-/// region (`role="log"`): older history loaded by scrolling back is not announced. A deleted
-/// message shows who took it away; owners and moderators get a Delete button on every other
-/// one, and the actions on its author.
+/// region (`role="log"`): older history loaded by scrolling back is not announced.
 #[component]
 pub fn MessageList(
     messages: RwSignal<Vec<ChatMessage>>,
@@ -70,506 +69,400 @@ pub fn MessageList(
     /// The reader's role (moderators get Delete buttons).
     #[prop(into)]
     my_role: Signal<Option<Role>>,
-    /// The room, for the Delete forms.
+    /// The room, for the forms.
     hash_key: HashKey,
-    /// The moderation actions.
-    actions: ModActions,
-    /// Editing and deleting one's own messages.
-    own: OwnActions,
+    /// The open picker and editor.
+    menus: MessageMenus,
     /// The message the composer answers (set by "Reply").
     replying: RwSignal<Option<Quote>>,
     /// Brings a message into view (loading older history if needed).
     jump: Callback<MessageId>,
-    /// Reacting to messages.
-    react: ReactActions,
-    /// Whether the server may reuse messages rendered for earlier loads: only for a page whose
-    /// link carries nothing that changes a message (an open picker, a form's error).
-    #[prop(optional)]
-    reuse_rendered: bool,
+    /// A message as an action's answer had it (an edit, a reaction).
+    changed: Callback<ChatMessage>,
+    /// A moderation action made from a message's menu succeeded.
+    moderated: Callback<()>,
 ) -> impl IntoView {
-    // Switch to local times only after hydration, so the first render matches the server's.
-    let local = RwSignal::new(false);
-    Effect::new(move |_| local.set(true));
+    let older_ref = NodeRef::<Ol>::new();
     // What the page opened with, and all that arrives later, is in the log; what scrolling back
     // loads goes above it.
     let first_live = messages.with_untracked(|l| l.first().map_or(MessageId::START, |m| m.id));
-    let context = ListContext {
+    // On the server: the page's HTML. In the browser the effect below draws the lists (first
+    // in the reader's time zone), so hydration leaves the server's HTML as it is.
+    #[cfg(feature = "ssr")]
+    let initial = {
+        let state = state.get_untracked();
+        let reader = Reader {
+            me: &me,
+            my_role: my_role.get_untracked(),
+            state: &state,
+            hash_key: &hash_key,
+            local: false,
+            today: Moment::now(false).map(|m| m.day),
+            picking: menus.picking.get_untracked(),
+            editing: menus.editing.get_untracked(),
+            refusal: None,
+            unread_from: None,
+        };
+        messages.with_untracked(|list| crate::server::rendered::message_list(list, &reader))
+    };
+    #[cfg(not(feature = "ssr"))]
+    let initial: std::sync::Arc<str> = "".into();
+
+    keep_drawn(Drawing {
+        messages,
         me,
-        local,
+        unread_from,
         state,
         my_role,
         hash_key,
-        actions,
-        own,
-        replying,
-        jump,
-        react,
-        unread_from,
-        reuse_rendered,
-    };
-    let parts = ListParts {
-        messages,
-        context,
-        loading_older,
-        list_ref,
+        menus,
         first_live,
-    };
-    #[cfg(feature = "ssr")]
-    if reuse_rendered {
-        return reused_list(parts);
-    }
-    list_view(parts)
-}
-
-/// What the two lists are built from.
-struct ListParts {
-    messages: RwSignal<Vec<ChatMessage>>,
-    context: ListContext,
-    loading_older: Signal<bool>,
-    list_ref: NodeRef<Ol>,
-    /// The first message the page opened with: older ones were loaded by scrolling back.
-    first_live: MessageId,
-}
-
-/// The two lists: history loaded by scrolling back, then what the page opened with and what
-/// arrives later.
-fn list_view(parts: ListParts) -> AnyView {
-    let ListParts {
-        messages,
-        context,
-        loading_older,
+        older_ref,
         list_ref,
-        first_live,
-    } = parts;
-    let older_context = context.clone();
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        on_link(&ev, messages, menus, replying, jump);
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        on_form(&ev, menus, changed, moderated);
+    };
     view! {
-        <ol class="messages older" aria-label="Earlier messages">
+        <div class="message-lists" on:click=on_click on:submit=on_submit>
             <Show when=move || loading_older.get()>
-                <li class="loading-older">"Loading older messages…"</li>
+                <p class="loading-older">"Loading older messages…"</p>
             </Show>
-            <For
-                each=move || messages.with(|list| placed(list, |id| id < first_live))
-                key=Placed::key
-                let:placed
-            >
-                {older_context.item(placed)}
-            </For>
-        </ol>
-        <div role="log" aria-live="polite" aria-label="Messages">
-            <ol class="messages" node_ref=list_ref>
-                <For
-                    each=move || messages.with(|list| placed(list, |id| id >= first_live))
-                    key=Placed::key
-                    let:placed
-                >
-                    {context.item(placed)}
-                </For>
-            </ol>
+            <ol class="messages older" aria-label="Earlier messages" node_ref=older_ref></ol>
+            <div role="log" aria-live="polite" aria-label="Messages">
+                <ol class="messages" node_ref=list_ref inner_html=initial></ol>
+            </div>
         </div>
     }
-    // Erase the deep view type: it keeps the room page's type (and compile times) small.
     .into_any()
 }
 
-/// On the server: the whole list's HTML as rendered before for the same inputs, or rendered
-/// now. Building the list (an owner, a `Show` and a day separator per message, each message's
-/// key hashed) was a sixth of a room page's work even with every message's HTML reused.
-#[cfg(feature = "ssr")]
-fn reused_list(parts: ListParts) -> AnyView {
-    use crate::server::rendered::{get_or_render, RenderKey};
-    use leptos::tachys::html::InertElement;
-    let (context, first_live) = (&parts.context, parts.first_live);
-    // A message's text, edits, deletion and reactions all move its `seq`; its quote follows
-    // the quoted message, so it is part of the key too. The day separators depend on today.
-    // The rest is the same in every server rendering (no unread divider, nothing loading).
-    let key = parts.messages.with_untracked(|list| {
-        let versions: Vec<_> = list
-            .iter()
-            .map(|m| (m.id, m.seq, m.reply_to.as_ref()))
-            .collect();
-        let roles: Vec<_> = context.state.with_untracked(|s| {
-            s.roles
-                .iter()
-                .map(|holder| (holder.username.clone(), holder.role))
-                .collect()
-        });
-        RenderKey::of(&(
-            "message list",
-            list.first().map(|m| m.chat_id),
-            versions,
-            roles,
-            context.me.as_str(),
-            context.my_role.get_untracked(),
-            context.hash_key.as_str(),
-            first_live,
-            Moment::now(false).map(|now| now.day.iso()),
-        ))
-    });
-    let html = get_or_render(key, || list_view(parts).to_html());
-    InertElement::new(html).into_any()
-}
-
-/// Whose and when the message before another was: what runs and day separators depend on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Previous {
-    id: MessageId,
-    username: String,
-    timestamp: String,
-}
-
-/// A message with the one before it in the list.
-#[derive(Debug, Clone)]
-struct Placed {
-    message: ChatMessage,
-    previous: Option<Previous>,
-}
-
-impl Placed {
-    /// Keyed by version too: a changed message (deleted, …) is drawn anew, and so is a reply
-    /// whose original was deleted, or a message whose predecessor changed (older history loaded
-    /// above it).
-    fn key(&self) -> (MessageId, Seq, bool, Option<MessageId>) {
-        let m = &self.message;
-        (
-            m.id,
-            m.seq,
-            m.reply_to.as_ref().is_some_and(|q| q.deleted),
-            self.previous.as_ref().map(|p| p.id),
-        )
-    }
-}
-
-/// The messages of `list` whose id passes `keep`, each with its predecessor in the whole list.
-fn placed(list: &[ChatMessage], keep: impl Fn(MessageId) -> bool) -> Vec<Placed> {
-    list.iter()
-        .enumerate()
-        .filter(|(_, m)| keep(m.id))
-        .map(|(at, message)| Placed {
-            message: message.clone(),
-            previous: at.checked_sub(1).map(|before| {
-                let p = &list[before];
-                Previous {
-                    id: p.id,
-                    username: p.username.clone(),
-                    timestamp: p.timestamp.clone(),
-                }
-            }),
-        })
-        .collect()
-}
-
-/// What every message of one list shares.
-#[derive(Clone)]
-struct ListContext {
+/// What the lists are drawn from.
+struct Drawing {
+    messages: RwSignal<Vec<ChatMessage>>,
     me: String,
-    local: RwSignal<bool>,
+    unread_from: Signal<Option<MessageId>>,
     state: Signal<RoomState>,
     my_role: Signal<Option<Role>>,
     hash_key: HashKey,
-    actions: ModActions,
-    own: OwnActions,
-    replying: RwSignal<Option<Quote>>,
-    jump: Callback<MessageId>,
-    react: ReactActions,
-    unread_from: Signal<Option<MessageId>>,
-    reuse_rendered: bool,
+    menus: MessageMenus,
+    /// The first message the page opened with: older ones were loaded by scrolling back.
+    first_live: MessageId,
+    older_ref: NodeRef<Ol>,
+    list_ref: NodeRef<Ol>,
 }
 
-impl ListContext {
-    /// One entry: the day's separator when a new day starts, the unread divider, the message.
-    fn item(&self, placed: Placed) -> AnyView {
-        let Placed { message, previous } = placed;
-        let local = self.local;
-        let separator = {
-            let timestamp = message.timestamp.clone();
-            let before = previous.as_ref().map(|p| p.timestamp.clone());
-            move || {
-                let local = local.get();
-                let day = Moment::of(&timestamp, local)?.day;
-                let before = before.as_deref().and_then(|t| Moment::of(t, local));
-                if before.is_some_and(|b| b.day == day) {
-                    return None;
-                }
-                let today = Moment::now(local)?.day;
-                Some(view! {
-                    <li class="day-separator">
-                        <time datetime=day.iso()>{day.label(today)}</time>
-                    </li>
+/// What one message's HTML was made from: when any of it changes, it is drawn again. (Its
+/// predecessor matters too, for runs and days: it changes only when history is loaded above.)
+#[derive(Debug, Clone, PartialEq)]
+struct Drawn {
+    id: MessageId,
+    seq: Seq,
+    quote_deleted: bool,
+    picking: bool,
+    editing: bool,
+    refusal: Option<String>,
+}
+
+/// What the lists on screen were drawn from.
+#[derive(Debug, Clone, PartialEq)]
+struct Screen {
+    roles: Vec<(String, Role)>,
+    my_role: Option<Role>,
+    older: Vec<Drawn>,
+    live: Vec<Drawn>,
+    unread_from: Option<MessageId>,
+    editing: Option<MessageId>,
+}
+
+impl Screen {
+    fn of(reader: &Reader, older: &[ChatMessage], live: &[ChatMessage]) -> Self {
+        let drawn = |list: &[ChatMessage]| {
+            list.iter()
+                .map(|m| Drawn {
+                    id: m.id,
+                    seq: m.seq,
+                    quote_deleted: m.reply_to.as_ref().is_some_and(|q| q.deleted),
+                    picking: reader.picking == Some(m.id),
+                    editing: reader.editing == Some(m.id),
+                    refusal: reader
+                        .refusal
+                        .filter(|(at, _)| *at == m.id)
+                        .map(|(_, why)| why.to_owned()),
                 })
-            }
+                .collect()
         };
-        let unread_from = self.unread_from;
-        let id = message.id;
-        let inputs = ItemInputs {
-            message,
-            previous,
-            context: self.clone(),
-        };
-        view! {
-            {separator}
-            <Show when=move || unread_from.get() == Some(id)>
-                <li class="unread-divider">"New messages"</li>
-            </Show>
-            {message_view(inputs, self.reuse_rendered)}
+        Self {
+            roles: reader
+                .state
+                .roles
+                .iter()
+                .map(|holder| (holder.username.clone(), holder.role))
+                .collect(),
+            my_role: reader.my_role,
+            older: drawn(older),
+            live: drawn(live),
+            unread_from: reader.unread_from,
+            editing: reader.editing,
         }
-        .into_any()
     }
 }
 
-/// One message: on the server, reused from an earlier page load when `reuse_rendered`. Like a
-/// component, it reads no signal as it renders (only the closures in it track).
-fn message_view(item: ItemInputs, reuse_rendered: bool) -> AnyView {
-    untrack(|| {
-        #[cfg(feature = "ssr")]
-        if reuse_rendered {
-            return reused_html(item);
-        }
-        let _ = reuse_rendered;
-        message_item(item)
-    })
-}
-
-/// On the server: the message's HTML as rendered before for the same inputs, or rendered now.
-#[cfg(feature = "ssr")]
-fn reused_html(item: ItemInputs) -> AnyView {
-    use crate::server::rendered::{get_or_render, RenderKey};
-    use leptos::tachys::html::InertElement;
-    let (message, context) = (&item.message, &item.context);
-    let me = context.me.as_str();
-    // The reader's name matters only to their own messages, mentions of them and their
-    // reactions; everyone else shares one rendering.
-    let concerns_reader = message.username == me
-        || mentions::mentions(&message.content, me)
-        || message
-            .reactions
-            .list()
-            .iter()
-            .any(|r| r.users.iter().any(|u| u == me));
-    let key = RenderKey::of(&(
-        message,
-        context.hash_key.as_str(),
-        concerns_reader.then_some(me),
-        context.my_role.get_untracked(),
-        context
-            .state
-            .with_untracked(|s| s.role_of(&message.username)),
-        context.react.picking.get_untracked() == Some(message.id),
-        item.previous
-            .as_ref()
-            .map(|p| (p.username.as_str(), p.timestamp.as_str())),
-    ));
-    let html = get_or_render(key, || message_item(item).to_html());
-    InertElement::new(html).into_any()
-}
-
-/// Everything one message's rendering depends on.
-struct ItemInputs {
-    message: ChatMessage,
-    previous: Option<Previous>,
-    context: ListContext,
-}
-
-/// One message: author, role badge, time, moderation controls, and the text (or who deleted
-/// it).
-fn message_item(item: ItemInputs) -> AnyView {
-    let ItemInputs {
-        message,
-        previous,
-        context,
-    } = item;
-    let ListContext {
+/// In the browser: keeps the lists drawn as the messages, the roles and the open menus are.
+fn keep_drawn(drawing: Drawing) {
+    let Drawing {
+        messages,
         me,
-        local,
+        unread_from,
         state,
         my_role,
         hash_key,
-        actions,
-        own,
-        replying,
-        jump,
-        react,
-        ..
-    } = context;
-    let reaction_key = hash_key.clone();
-    let author = message.username.clone();
-    let role = {
-        let author = author.clone();
-        Signal::derive(move || state.with(|s| s.role_of(&author)))
-    };
-    let mine = author == me;
-    let editable = mine && message.deleted.is_none();
-    let own_controls = editable.then(|| {
-        view! { <OwnMessageActions hash_key=hash_key.clone() message_id=message.id actions=own/> }
-    });
-    let editor = {
-        let (id, key, text) = (message.id, hash_key.clone(), message.content.clone());
-        move || {
-            (editable && own.editing.get() == Some(id)).then(|| {
-                view! {
-                    <OwnMessageEditor
-                        hash_key=key.clone()
-                        message_id=id
-                        text=text.clone()
-                        actions=own
-                    />
-                }
-            })
-        }
-    };
-    // "Reply": a link that works without JavaScript too (the page then opens with the reply set).
-    let reply = message.deleted.is_none().then(|| {
-        let quote = Quote::of(message.id, &message.username, Some(&message.content));
-        let label = format!("Reply to {}", message.username);
-        view! {
-            <a
-                class="reply-link"
-                href=format!("?reply_to={}", message.id.0)
-                aria-label=label
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    replying.set(Some(quote.clone()));
-                }
-            >
-                "Reply"
-            </a>
-        }
-    });
-    let quote = message.reply_to.clone().map(|quote| {
-        let id = quote.id;
-        let text = if quote.deleted {
-            "the quoted message was deleted".to_owned()
-        } else {
-            format!("{}: {}", quote.username, quote.excerpt)
+        menus,
+        first_live,
+        older_ref,
+        list_ref,
+    } = drawing;
+    Effect::new(move |before: Option<Option<Screen>>| {
+        let (Some(older_el), Some(live_el)) = (older_ref.get(), list_ref.get()) else {
+            return before.flatten();
         };
-        view! {
-            <a
-                class="quote"
-                class:gone=quote.deleted
-                href=format!("#m-{}", id.0)
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    jump.run(id);
-                }
-            >
-                "↪ "
-                {text}
-            </a>
-        }
+        let state = state.get();
+        let refusal = menus.refusal.get();
+        let reader = Reader {
+            me: &me,
+            my_role: my_role.get(),
+            state: &state,
+            hash_key: &hash_key,
+            local: true,
+            today: Moment::now(true).map(|m| m.day),
+            picking: menus.picking.get(),
+            editing: menus.editing.get(),
+            refusal: refusal.as_ref().map(|(id, why)| (*id, why.as_str())),
+            unread_from: unread_from.get(),
+        };
+        messages.with(|list| {
+            let (older, live) = list.split_at(list.partition_point(|m| m.id < first_live));
+            let now = Screen::of(&reader, older, live);
+            let lists = Lists {
+                older_el: &older_el,
+                live_el: &live_el,
+                older,
+                live,
+                reader: &reader,
+            };
+            lists.draw(before.flatten().as_ref(), &now);
+            Some(now)
+        })
     });
-    let edited = message.edited_at.clone().map(|at| {
-        view! { <span class="edited" title=format!("edited {at}")>"(edited)"</span> }
-    });
-    let controls = {
-        let message = message.clone();
-        move || {
-            let reader = my_role.get()?;
-            let theirs = role.get();
-            // The author's own Delete is in their own controls.
-            let delete = (message.deleted.is_none() && !mine).then(|| {
-                view! {
-                    <DeleteMessageButton
-                        hash_key=hash_key.clone()
-                        message_id=message.id
-                        author=message.username.clone()
-                        actions
-                    />
+}
+
+/// The two lists on screen and what they show now.
+struct Lists<'a> {
+    older_el: &'a web_sys::HtmlOListElement,
+    live_el: &'a web_sys::HtmlOListElement,
+    older: &'a [ChatMessage],
+    live: &'a [ChatMessage],
+    reader: &'a Reader<'a>,
+}
+
+impl Lists<'_> {
+    /// Brings the screen from `before` (`None`: the server's HTML) to `now`, drawing as little
+    /// as it can: new messages are added at the end, changed ones replaced.
+    fn draw(&self, before: Option<&Screen>, now: &Screen) {
+        let Some(before) = before.filter(|b| b.roles == now.roles && b.my_role == now.my_role)
+        else {
+            self.whole_older();
+            self.whole_live();
+            self.focus_editor(now.editing);
+            return;
+        };
+        if before.older != now.older {
+            self.whole_older();
+        }
+        let same_start = before.older.last().map(|d| d.id) == now.older.last().map(|d| d.id);
+        let grown = now.live.len() >= before.live.len()
+            && before.live.iter().zip(&now.live).all(|(a, b)| a.id == b.id);
+        if !(same_start && grown) {
+            self.whole_live();
+        } else {
+            for (at, (was, is)) in before.live.iter().zip(&now.live).enumerate() {
+                if was != is {
+                    self.replace(at);
                 }
-            });
-            // The author may have left: their actions are here too, not only in the presence list.
-            let person = (!mine && theirs.is_none_or(|theirs| theirs < reader)).then(|| {
-                view! {
-                    <PersonActions
-                        hash_key=hash_key.clone()
-                        username=message.username.clone()
-                        their_role=theirs
-                        my_role=reader
-                        actions
-                    />
-                }
-            });
-            Some((delete, person))
+            }
+            let mut html = String::new();
+            for at in before.live.len()..now.live.len() {
+                message_html::item(&mut html, &self.live[at], self.previous(at), self.reader);
+            }
+            if !html.is_empty() {
+                let _ = self.live_el.insert_adjacent_html("beforeend", &html);
+            }
+            if before.unread_from != now.unread_from {
+                self.place_divider(now.unread_from);
+            }
         }
-    };
-    let clock = {
-        let timestamp = message.timestamp.clone();
-        move || Moment::of(&timestamp, local.get()).map(|m| m.clock())
-    };
-    let full_time = {
-        let timestamp = message.timestamp.clone();
-        move || {
-            let local = local.get();
-            Moment::of(&timestamp, local).map(|m| m.full(local))
+        if before.editing != now.editing {
+            self.focus_editor(now.editing);
         }
-    };
-    // A run: the same author as the message before, on the same day, within minutes.
-    let continued = {
-        let (author, timestamp) = (message.username.clone(), message.timestamp.clone());
-        move || {
-            let local = local.get();
-            previous.as_ref().is_some_and(|p| {
-                p.username == author
-                    && Moment::of(&timestamp, local)
-                        .zip(Moment::of(&p.timestamp, local))
-                        .is_some_and(|(this, before)| this.continues(&before))
-            })
-        }
-    };
-    let content = match message.deleted {
-        Some(deletion) => {
-            view! { <p class="content placeholder">{deletion.placeholder()}</p> }.into_any()
-        }
-        None => view! { <p class="content">{rich_content(&message.content, &me)}</p> }.into_any(),
-    };
-    let mentions_me =
-        !mine && message.deleted.is_none() && mentions::mentions(&message.content, &me);
-    let alive = message.deleted.is_none();
-    let react_button = alive.then(|| view! { <ReactButton message_id=message.id actions=react/> });
-    let counts = (alive && !message.reactions.is_empty()).then(|| {
-        view! {
-            <ReactionCounts
-                hash_key=reaction_key.clone()
-                message_id=message.id
-                reactions=message.reactions.list().to_vec()
-                me=me.clone()
-                actions=react
-            />
-        }
-    });
-    let picker = {
-        let id = message.id;
-        move || {
-            (alive && react.picking.get() == Some(id)).then(|| {
-                view! { <ReactionPicker hash_key=reaction_key.clone() message_id=id actions=react/> }
-            })
-        }
-    };
-    view! {
-        <li
-            class="message"
-            class:mine=mine
-            class:deleted=message.deleted.is_some()
-            class:mentions-me=mentions_me
-            class:continued=continued
-            // Focusable by a tap, which shows its actions on touch screens.
-            tabindex="-1"
-            data-id=message.id.0
-            id=format!("m-{}", message.id.0)
-        >
-            <span class="meta">
-                <UserBadge name=author/>
-                <RoleBadge role/>
-                <time datetime=message.timestamp.clone() title=full_time>
-                    {clock}
-                </time>
-                {edited}
-                <span class="actions">{reply} {react_button} {own_controls} {controls}</span>
-            </span>
-            {quote}
-            {content}
-            {editor}
-            {counts}
-            {picker}
-        </li>
     }
-    .into_any()
+
+    /// The message above the live list's message at `at`.
+    fn previous(&self, at: usize) -> Option<&ChatMessage> {
+        match at.checked_sub(1) {
+            Some(before) => self.live.get(before),
+            None => self.older.last(),
+        }
+    }
+
+    fn whole_older(&self) {
+        let mut html = String::new();
+        message_html::list(&mut html, self.older, None, self.reader);
+        self.older_el.set_inner_html(&html);
+    }
+
+    fn whole_live(&self) {
+        let mut html = String::new();
+        message_html::list(&mut html, self.live, self.older.last(), self.reader);
+        self.live_el.set_inner_html(&html);
+    }
+
+    /// Draws the live list's message at `at` again, in place.
+    fn replace(&self, at: usize) {
+        let message = &self.live[at];
+        let Some(el) = document().get_element_by_id(&format!("m-{}", message.id.0)) else {
+            return;
+        };
+        let mut html = String::new();
+        message_html::message(&mut html, message, self.previous(at), self.reader);
+        el.set_outer_html(&html);
+    }
+
+    /// The unread divider above message `from` only.
+    fn place_divider(&self, from: Option<MessageId>) {
+        if let Ok(dividers) = self.live_el.query_selector_all(".unread-divider") {
+            for at in 0..dividers.length() {
+                if let Some(Ok(el)) = dividers
+                    .item(at)
+                    .map(wasm_bindgen::JsCast::dyn_into::<web_sys::Element>)
+                {
+                    el.remove();
+                }
+            }
+        }
+        let target = from.and_then(|id| document().get_element_by_id(&format!("m-{}", id.0)));
+        if let Some(el) = target {
+            let _ = el.insert_adjacent_html("beforebegin", message_html::UNREAD_DIVIDER);
+        }
+    }
+
+    /// An editor that just opened gets the focus, ready to type into.
+    fn focus_editor(&self, editing: Option<MessageId>) {
+        let selector = editing.map(|id| format!("#m-{} textarea", id.0));
+        let field = selector.and_then(|s| document().query_selector(&s).ok().flatten());
+        if let Some(Ok(field)) = field.map(wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>) {
+            let _ = field.focus();
+        }
+    }
+}
+
+/// The id of the message `el` is in.
+fn message_of(el: &web_sys::Element) -> Option<MessageId> {
+    el.closest("li.message")
+        .ok()
+        .flatten()?
+        .get_attribute("data-id")?
+        .parse()
+        .ok()
+}
+
+/// The element an event happened on.
+fn target_of(ev: &web_sys::Event) -> Option<web_sys::Element> {
+    wasm_bindgen::JsCast::dyn_into(ev.target()?).ok()
+}
+
+/// A click on a message's link: Reply, React and Edit open in place (without JavaScript they
+/// are links to the page with it open), Cancel closes the editor, a quote leads to its original.
+fn on_link(
+    ev: &leptos::ev::MouseEvent,
+    messages: RwSignal<Vec<ChatMessage>>,
+    menus: MessageMenus,
+    replying: RwSignal<Option<Quote>>,
+    jump: Callback<MessageId>,
+) {
+    let Some(link) = target_of(ev).and_then(|el| el.closest("a").ok().flatten()) else {
+        return;
+    };
+    let Some(id) = message_of(&link) else { return };
+    let toggle = |open: RwSignal<Option<MessageId>>| {
+        open.update(|open| *open = if *open == Some(id) { None } else { Some(id) });
+        menus.refusal.set(None);
+    };
+    let class = link.class_list();
+    if class.contains("reply-link") {
+        let quote = messages.with_untracked(|list| {
+            list.iter()
+                .find(|m| m.id == id && m.deleted.is_none())
+                .map(|m| Quote::of(m.id, &m.username, Some(&m.content)))
+        });
+        replying.set(quote);
+    } else if class.contains("react-link") {
+        toggle(menus.picking);
+    } else if class.contains("edit-link") {
+        toggle(menus.editing);
+    } else if class.contains("cancel-edit") {
+        menus.editing.set(None);
+    } else if class.contains("quote") {
+        let href = link.get_attribute("href").unwrap_or_default();
+        match href.strip_prefix("#m-").and_then(|id| id.parse().ok()) {
+            Some(original) => jump.run(original),
+            None => return,
+        }
+    } else {
+        return;
+    }
+    ev.prevent_default();
+}
+
+/// A form of a message posted in place: its answer (the message as it is now) is shown at
+/// once, the picker or editor it came from closes; a refusal is shown with the message.
+fn on_form(
+    ev: &leptos::ev::SubmitEvent,
+    menus: MessageMenus,
+    changed: Callback<ChatMessage>,
+    moderated: Callback<()>,
+) {
+    let form = target_of(ev)
+        .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlFormElement>(el).ok());
+    let Some((form, id)) = form.and_then(|f| message_of(&f).map(|id| (f, id))) else {
+        return;
+    };
+    ev.prevent_default();
+    let in_editor = form.closest(".message-editor").ok().flatten().is_some();
+    let reaction = form.action().ends_with(crate::api::ReactToMessage::PATH);
+    let moderation = form.action().contains("/api/mod/");
+    leptos::task::spawn_local(async move {
+        match crate::client::form_post::post(&form).await {
+            Ok(answer) => {
+                if menus.refusal.with_untracked(|r| r.is_some()) {
+                    menus.refusal.set(None);
+                }
+                if let Ok(message) = serde_json::from_str::<ChatMessage>(&answer) {
+                    changed.run(message);
+                }
+                if reaction {
+                    menus.picking.set(None);
+                }
+                if in_editor {
+                    menus.editing.set(None);
+                }
+                if moderation {
+                    moderated.run(());
+                }
+            }
+            Err(why) => menus.refusal.set(Some((id, why))),
+        }
+    });
 }

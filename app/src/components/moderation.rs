@@ -1,25 +1,25 @@
-//! What owners and moderators see beyond everyone else: role badges (for all), a Delete
-//! button on each message, per-person actions in the presence list, and the room settings
-//! panel. Every control is a plain form posting to its server function, so it works without
-//! JavaScript; the server checks the role again, whatever the page shows.
+//! What owners and moderators see beyond everyone else: role badges (for all), per-person
+//! actions in the presence list, and the room settings panel (a message's Delete button and
+//! the actions on its author are written with the message, by `message_html`). Every control
+//! is a plain form posting to its server function, so it works without JavaScript; the server
+//! checks the role again, whatever the page shows.
 
 use crate::api::moderation::{list_bans, moderation_log};
 use crate::api::moderation::{
-    BanPerson, DeleteMessage, DeleteRoom, LiftBan, MakeModerator, RemovePerson, RenameRoom,
-    RevokeModerator, RotateLink, SetLocked, SetRetention, SetSlowMode, TransferOwnership,
-    DELETE_CONFIRMATION,
+    BanPerson, DeleteRoom, LiftBan, MakeModerator, RemovePerson, RenameRoom, RevokeModerator,
+    RotateLink, SetLocked, SetRetention, SetSlowMode, TransferOwnership, DELETE_CONFIRMATION,
 };
 use crate::components::form_error::FormError;
 use crate::error::AppError;
 use domain::moderation::{BanEntry, LogEntry, Retention, Role, RoomState, SlowMode};
-use domain::{HashKey, MessageId, RoomName};
+use domain::{HashKey, RoomName};
 use leptos::prelude::*;
 
 /// Every moderation action of one page, shared by its forms.
 #[derive(Clone, Copy)]
 pub struct ModActions {
-    /// Delete a message.
-    pub delete_message: ServerAction<DeleteMessage>,
+    /// Counts actions made from a message's forms (posted without these actions).
+    elsewhere: RwSignal<usize>,
     remove: ServerAction<RemovePerson>,
     ban: ServerAction<BanPerson>,
     lift_ban: ServerAction<LiftBan>,
@@ -38,7 +38,7 @@ impl ModActions {
     /// The actions, created once per room page.
     pub fn new() -> Self {
         Self {
-            delete_message: ServerAction::new(),
+            elsewhere: RwSignal::new(0),
             remove: ServerAction::new(),
             ban: ServerAction::new(),
             lift_ban: ServerAction::new(),
@@ -59,8 +59,7 @@ impl ModActions {
         fn err<T>(value: Option<Result<T, AppError>>) -> Option<String> {
             value.and_then(|r| r.err()).map(|e| e.to_string())
         }
-        err(self.delete_message.value().get())
-            .or_else(|| err(self.remove.value().get()))
+        err(self.remove.value().get())
             .or_else(|| err(self.ban.value().get()))
             .or_else(|| err(self.lift_ban.value().get()))
             .or_else(|| err(self.make_moderator.value().get()))
@@ -74,15 +73,19 @@ impl ModActions {
             .or_else(|| err(self.delete_room.value().get()))
     }
 
+    /// Notes an action made from a message's forms: the bans and the log reload.
+    pub fn moderated_elsewhere(self) {
+        self.elsewhere.update(|n| *n += 1);
+    }
+
     /// Changes whenever a ban is made or lifted (the bans list reloads).
     fn bans_version(self) -> usize {
-        self.ban.version().get() + self.lift_ban.version().get()
+        self.ban.version().get() + self.lift_ban.version().get() + self.elsewhere.get()
     }
 
     /// Changes whenever any action finished (the log reloads).
     fn any_version(self) -> usize {
         self.bans_version()
-            + self.delete_message.version().get()
             + self.remove.version().get()
             + self.make_moderator.version().get()
             + self.revoke_moderator.version().get()
@@ -110,25 +113,6 @@ pub fn RoleBadge(#[prop(into)] role: Signal<Option<Role>>) -> impl IntoView {
             view! { <span class=class title=role.as_str()>{role.badge()}</span> }
         })
     }
-}
-
-/// The Delete button of one message (shown to owners and moderators).
-#[component]
-pub fn DeleteMessageButton(
-    hash_key: HashKey,
-    message_id: MessageId,
-    author: String,
-    actions: ModActions,
-) -> impl IntoView {
-    let label = format!("Delete message from {author}");
-    view! {
-        <ActionForm action=actions.delete_message attr:class="message-action">
-            <input type="hidden" name="hash_key" value=hash_key.to_string()/>
-            <input type="hidden" name="message_id" value=message_id.0/>
-            <button type="submit" class="link-button" aria-label=label>"Delete"</button>
-        </ActionForm>
-    }
-    .into_any()
 }
 
 /// A one-button form posting `hash_key` and `username` to `action`.

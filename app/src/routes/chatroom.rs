@@ -7,15 +7,12 @@ use crate::client::outbox::Outbox;
 use crate::components::{
     account::AccountMenu,
     composer::Composer,
-    form_error::{error_text, FormError},
     mention_alerts::MentionAlerts,
-    message_list::MessageList,
+    message_list::{MessageList, MessageMenus},
     moderation::{ModActions, RoleBadge, RoomSettings, SettingsData},
     outbox_list::OutboxList,
-    own_message::OwnActions,
     page::Page,
     presence::{PresenceList, TypingIndicator},
-    reactions::ReactActions,
     room_header::{RoomHeader, PEOPLE_ID},
     share_link::{CopyLinkButton, ShareLink},
     theme_switch::ThemeSwitch,
@@ -115,8 +112,6 @@ pub struct Opened {
     reply_to: Option<MessageId>,
     react_to: Option<MessageId>,
     edit: Option<MessageId>,
-    /// The link carries no query at all: the page may use the messages' rendered HTML.
-    plain: bool,
 }
 
 impl Opened {
@@ -126,7 +121,6 @@ impl Opened {
             reply_to: id("reply_to"),
             react_to: id("react_to"),
             edit: id("edit"),
-            plain: query.latest_values().next().is_none(),
         }
     }
 }
@@ -212,9 +206,7 @@ fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
     let list_ref = NodeRef::<leptos::html::Ol>::new();
     let send = ServerAction::<SendMessage>::new();
     let actions = ModActions::new();
-    let reuse_rendered = opened.plain;
-    let react = ReactActions::new(opened.react_to);
-    let own = OwnActions::new(opened.edit);
+    let menus = MessageMenus::new(opened.react_to, opened.edit);
     let replying = RwSignal::new(opened.reply_to.and_then(|id| {
         messages.with_untracked(|list| {
             list.iter()
@@ -243,15 +235,6 @@ fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
             });
             scroll_to_bottom(list_ref);
         }));
-    });
-    // A reaction shows as soon as the server acknowledged it; the picker then closes.
-    Effect::new(move |_| {
-        if let Some(Ok(message)) = react.react.value().get() {
-            messages.update(|list| {
-                merge(list, [message]);
-            });
-            react.picking.set(None);
-        }
     });
     // Whom `@` offers: people online, then recent authors (newest first).
     let names = Memo::new(move |_| {
@@ -294,12 +277,7 @@ fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
             if people_open.get_untracked() {
                 people_open.set(false);
             }
-            if react.picking.get_untracked().is_some() {
-                react.picking.set(None);
-            }
-            if own.editing.get_untracked().is_some() {
-                own.editing.set(None);
-            }
+            menus.close();
         });
         on_cleanup(move || escape.remove());
     });
@@ -375,12 +353,15 @@ fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
                     state
                     my_role
                     hash_key
-                    actions
-                    own
+                    menus
                     replying
                     jump
-                    react
-                    reuse_rendered
+                    changed=Callback::new(move |message| {
+                        messages.update(|list| {
+                            merge(list, [message]);
+                        })
+                    })
+                    moderated=Callback::new(move |()| actions.moderated_elsewhere())
                 />
             }
         })
@@ -467,14 +448,6 @@ fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
         </div>
         <footer class="composer-bar">
             <TypingIndicator typing/>
-            // A refused reaction says why (the picker shows it while open).
-            <FormError error=Signal::derive(move || {
-                if react.picking.get().is_some() {
-                    None
-                } else {
-                    react.react.value().with(error_text)
-                }
-            })/>
             <Composer
                 hash_key=hash_key.clone()
                 send

@@ -1,10 +1,14 @@
-//! Messages rendered once, kept by everything their HTML depends on.
+//! Messages written once, kept by everything their HTML depends on.
 //!
-//! Rendering a message (author, time, actions, forms, reactions) was most of a room page's
-//! work, and the same message renders the same way for every load until it changes. The room
-//! page asks here first; the browser still hydrates the real component, which renders exactly
-//! this HTML (a test compares pages rendered with and without this cache).
+//! Writing a message's HTML (author, time, actions, forms, reactions) is most of a room page's
+//! work when the page is not kept whole, and the same message is written the same way for
+//! every load until it changes. The room page asks here first: for the whole list (an
+//! unchanged room), else for each message (a room with one new message writes one). A test
+//! compares pages written with and without this cache byte for byte.
 
+use crate::message_html::{self, Reader};
+use domain::mentions;
+use domain::model::ChatMessage;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -52,10 +56,83 @@ pub fn reused_so_far() -> u64 {
     REUSED.load(Ordering::Relaxed)
 }
 
-/// The HTML kept for `key`, or `render`'s, which is then kept.
-pub fn get_or_render(key: RenderKey, render: impl FnOnce() -> String) -> String {
+/// The messages of `list` as `message_html::list` writes them for `reader` on the server.
+pub fn message_list(list: &[ChatMessage], reader: &Reader) -> Arc<str> {
+    // A message's text, edits, deletion and reactions all move its `seq`; its quote follows
+    // the quoted message, so it is part of the key too. The day separators depend on today.
+    let key = RenderKey::of(&(
+        "message list",
+        list.iter()
+            .map(|m| (m.id, m.seq, m.reply_to.as_ref()))
+            .collect::<Vec<_>>(),
+        reader
+            .state
+            .roles
+            .iter()
+            .map(|holder| (holder.username.as_str(), holder.role))
+            .collect::<Vec<_>>(),
+        reader.me,
+        reader.my_role,
+        reader.hash_key.as_str(),
+        reader.today.map(|day| day.iso()),
+        reader.picking,
+        reader.editing,
+    ));
+    // Shared, not copied: the page copies it once, into its own HTML.
+    if let Some(html) = kept(key) {
+        return html;
+    }
+    let mut html = String::new();
+    let mut previous = None;
+    for message in list {
+        write_kept(&mut html, item_key(message, previous, reader), |out| {
+            message_html::item(out, message, previous, reader);
+        });
+        previous = Some(message);
+    }
+    keep(key, &html)
+}
+
+/// What one entry's HTML depends on (the server writes no unread divider and no refusal).
+fn item_key(message: &ChatMessage, previous: Option<&ChatMessage>, reader: &Reader) -> RenderKey {
+    let me = reader.me;
+    // The reader's name matters only to their own messages, mentions of them and their
+    // reactions; everyone else shares one copy.
+    let concerns_reader = message.username == me
+        || mentions::mentions(&message.content, me)
+        || message
+            .reactions
+            .list()
+            .iter()
+            .any(|r| r.users.iter().any(|u| u == me));
+    RenderKey::of(&(
+        message,
+        previous.map(|p| (p.username.as_str(), p.timestamp.as_str())),
+        concerns_reader.then_some(me),
+        reader.my_role,
+        reader.state.role_of(&message.username),
+        reader.hash_key.as_str(),
+        reader.today.map(|day| day.iso()),
+        reader.picking == Some(message.id),
+        reader.editing == Some(message.id),
+    ))
+}
+
+/// Appends the HTML kept for `key` to `out`, or what `write` appends, which is then kept.
+pub fn write_kept(out: &mut String, key: RenderKey, write: impl FnOnce(&mut String)) {
+    if let Some(html) = kept(key) {
+        out.push_str(&html);
+        return;
+    }
+    let start = out.len();
+    write(out);
+    keep(key, &out[start..]);
+}
+
+/// The HTML kept for `key`, if any (none while the cache is off).
+fn kept(key: RenderKey) -> Option<Arc<str>> {
     if !ENABLED.load(Ordering::Relaxed) {
-        return render();
+        return None;
     }
     // A poisoned lock only means another render panicked; the map itself is intact.
     let found = store()
@@ -64,12 +141,19 @@ pub fn get_or_render(key: RenderKey, render: impl FnOnce() -> String) -> String 
         .html
         .get(&key)
         .cloned();
-    if let Some(html) = found {
+    if found.is_some() {
         REUSED.fetch_add(1, Ordering::Relaxed);
-        return html.to_string();
     }
-    // Rendered outside the lock: two loads may both render a new message, which is harmless.
-    let html = render();
+    found
+}
+
+/// Keeps `html` as what `key` writes. Written outside the lock: two loads may both write a
+/// new message, which is harmless.
+fn keep(key: RenderKey, html: &str) -> Arc<str> {
+    let html: Arc<str> = html.into();
+    if !ENABLED.load(Ordering::Relaxed) {
+        return html;
+    }
     let mut store = store()
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -77,7 +161,7 @@ pub fn get_or_render(key: RenderKey, render: impl FnOnce() -> String) -> String 
         store.html.clear();
         store.bytes = 0;
     }
-    if store.html.insert(key, html.as_str().into()).is_none() {
+    if store.html.insert(key, html.clone()).is_none() {
         store.bytes += html.len();
     }
     html
@@ -88,21 +172,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_once_per_key() {
-        let key = RenderKey::of(&("renders_once_per_key", 1));
-        let mut renders = 0;
+    fn writes_once_per_key() {
+        let key = RenderKey::of(&("writes_once_per_key", 1));
+        let mut writes = 0;
         for _ in 0..3 {
-            let html = get_or_render(key, || {
-                renders += 1;
-                "<li>hi</li>".to_owned()
+            let mut out = "<ol>".to_owned();
+            write_kept(&mut out, key, |out| {
+                writes += 1;
+                out.push_str("<li>hi</li>");
             });
-            assert_eq!(html, "<li>hi</li>");
+            assert_eq!(out, "<ol><li>hi</li>");
         }
-        assert_eq!(renders, 1);
-        let other = RenderKey::of(&("renders_once_per_key", 2));
-        assert_eq!(
-            get_or_render(other, || "<li>new</li>".to_owned()),
-            "<li>new</li>"
-        );
+        assert_eq!(writes, 1);
+        let other = RenderKey::of(&("writes_once_per_key", 2));
+        let mut out = String::new();
+        write_kept(&mut out, other, |out| out.push_str("<li>new</li>"));
+        assert_eq!(out, "<li>new</li>");
     }
 }

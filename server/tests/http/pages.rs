@@ -306,6 +306,35 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
         assert_same_page(name, "kept", &page_markup(&kept), &page_markup(&fresh));
         assert_same_page(name, "reused", &page_markup(&reused), &page_markup(&fresh));
     }
+
+    // One new message: the list is written anew, from each earlier message's kept HTML.
+    app.send(&key, dave, "one more, @alice").await;
+    app.page_cache.set(false);
+    for (name, cookie) in [("alice", alice), ("dave", dave)] {
+        let reused_before = rendered::reused_so_far();
+        let reused = app
+            .get_page(&path, Some(cookie))
+            .await
+            .text()
+            .await
+            .unwrap();
+        // Five of the six messages at least (the rest may be new to this reader).
+        assert!(
+            rendered::reused_so_far() >= reused_before + 5,
+            "{name}'s page reused its earlier messages"
+        );
+        rendered::set_enabled(false);
+        let fresh = app
+            .get_page(&path, Some(cookie))
+            .await
+            .text()
+            .await
+            .unwrap();
+        rendered::set_enabled(true);
+        assert!(fresh.contains("one more, "), "{fresh}");
+        assert_same_page(name, "reused", &page_markup(&reused), &page_markup(&fresh));
+    }
+    app.page_cache.set(true);
 }
 
 /// Fails, showing where, unless two pages' markups are the same.
