@@ -289,6 +289,32 @@ pub fn role_badge(out: &mut String, role: Option<Role>) {
     }
 }
 
+/// Everyone in `names` (who has the room open), one per line: name, role badge, and what
+/// the reader may do to them.
+pub fn people(
+    out: &mut String,
+    names: &[String],
+    me: &str,
+    my_role: Option<Role>,
+    state: &RoomState,
+    hash_key: &HashKey,
+) {
+    for name in names {
+        out.push_str(r#"<li class="online-user" data-name=""#);
+        escape(out, name);
+        out.push_str(r#"">"#);
+        badge(out, name);
+        let theirs = state.role_of(name);
+        role_badge(out, theirs);
+        if let Some(mine) = my_role {
+            if name != me && theirs.is_none_or(|theirs| theirs < mine) {
+                person_actions(out, hash_key, name, theirs, mine);
+            }
+        }
+        out.push_str("</li>");
+    }
+}
+
 /// What `my_role` may do to `username` (who holds `their_role`): a small menu of forms.
 pub fn person_actions(
     out: &mut String,
@@ -599,5 +625,31 @@ mod tests {
         );
         assert!(owner.contains("Make bob a moderator") && owner.contains("Make bob the owner"));
         assert!(owner.contains(&format!(r#"action="{}""#, DeleteMessage::PATH)));
+    }
+
+    #[test]
+    fn people_show_each_readers_actions_on_others_below_them() {
+        let mut state = state();
+        state.roles.push(RoleHolder {
+            username: "mo".into(),
+            role: Role::Moderator,
+        });
+        let names = ["olga", "mo", "<b>"].map(String::from);
+        let people = |me: &str, my_role: Option<Role>| {
+            let mut out = String::new();
+            super::people(&mut out, &names, me, my_role, &state, &state.hash_key);
+            out
+        };
+        let owner = people("olga", Some(Role::Owner));
+        assert_eq!(owner.matches(r#"<li class="online-user""#).count(), 3);
+        assert!(!owner.contains("Actions for olga"), "{owner}");
+        assert!(owner.contains("Remove moderator role from mo"));
+        assert!(owner.contains("Make &lt;b&gt; a moderator") && !owner.contains("<b>"));
+        let moderator = people("mo", Some(Role::Moderator));
+        assert!(!moderator.contains("Actions for olga") && !moderator.contains("Actions for mo"));
+        assert!(moderator.contains("Ban &lt;b&gt;") && !moderator.contains("Make owner"));
+        let member = people("<b>", None);
+        assert!(!member.contains("person-actions"));
+        assert!(member.contains(r#"title="owner""#) && member.contains(r#"title="moderator""#));
     }
 }

@@ -1,7 +1,7 @@
 // Room owners and moderation with three people in three browsers: the owner deletes a message
 // (gone for the others without a reload), locks the room (a fourth person cannot enter), bans a
-// troll (their page says so and a new name does not get them back in) and rotates the link (the
-// old one is gone for newcomers, members follow the new one).
+// troll (their page says so and a new name does not get them back in), makes a moderator from the
+// people list and rotates the link (the old one is gone for newcomers, members follow the new one).
 import { expect, test, type Browser } from "@playwright/test";
 import { createRoomAs, joinAs, LoginPage, RoomPage } from "./pages";
 
@@ -61,6 +61,22 @@ test("the owner deletes, locks, bans and rotates the link; the others see it liv
   await new LoginPage(troll.page).logIn("tommy");
   await expect(troll.page.getByText("You were banned from this room.")).toBeVisible();
   await expect(troll.page.getByLabel("Message", { exact: true })).toHaveCount(0);
+  // The owner's settings (still open from the lock) list the ban, posted from the people list.
+  await owner.openMenu();
+  await expect(owner.page.locator(".bans")).toContainText("tom banned by olga");
+  await owner.page.keyboard.press("Escape");
+
+  // A moderator, made from the people list: the badge shows for everyone, the menu closes.
+  const miaMenu = owner.page.locator(".presence details", { hasText: "Make moderator" });
+  await owner.page.locator(".presence").getByLabel("Actions for mia").click();
+  await owner.page.getByRole("button", { name: "Make mia a moderator" }).click();
+  for (const page of [owner.page, member.page]) {
+    await expect(
+      page.locator(".online-user", { hasText: "mia" }).locator(".role-badge"),
+    ).toHaveText("mod");
+  }
+  await expect(owner.page.locator(".presence details[open]")).toHaveCount(0);
+  await expect(miaMenu).toHaveCount(0);
 
   // Rotate: the members' pages show the new link; the old one is gone for newcomers and leads
   // members to the new one.

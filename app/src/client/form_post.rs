@@ -1,9 +1,14 @@
 //! Posts a server-rendered form to its server function with `fetch`, as the browser would
 //! without JavaScript but without leaving the page: one generic path for every action on a
-//! message, instead of a typed action (and its code in the bundle) per form.
+//! message or a person, instead of a typed action (and its code in the bundle) per form.
 
 use crate::error::AppError;
 use wasm_bindgen::JsCast;
+
+/// The form a submit event is for.
+pub fn submitted(ev: &web_sys::Event) -> Option<web_sys::HtmlFormElement> {
+    ev.target()?.dyn_into().ok()
+}
 
 /// Posts `form` (its fields, url-encoded, to its `action`); the answer's body, or why the
 /// server refused (its own words) or could not be reached.

@@ -1,7 +1,5 @@
 //! A stable colour and initial per username, so people tell names apart at a glance.
 
-use leptos::prelude::*;
-
 /// Distinct hues a name can get (`style/main.css` defines `.hue-0` to `.hue-23`, 15° apart;
 /// classes rather than inline styles, so the Content-Security-Policy needs no `unsafe-inline`).
 pub const HUES: u32 = 24;
@@ -20,18 +18,6 @@ pub fn initial(name: &str) -> String {
     name.chars()
         .next()
         .map_or_else(|| "?".to_owned(), |c| c.to_uppercase().collect())
-}
-
-/// A coloured initial followed by the name in the same colour.
-#[component]
-pub fn UserBadge(name: String) -> impl IntoView {
-    let class = format!("badge hue-{}", name_hue(&name));
-    view! {
-        <span class=class>
-            <span class="avatar" aria-hidden="true">{initial(&name)}</span>
-            <span class="author">{name}</span>
-        </span>
-    }
 }
 
 #[cfg(test)]

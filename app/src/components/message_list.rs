@@ -434,8 +434,7 @@ fn on_form(
     changed: Callback<ChatMessage>,
     moderated: Callback<()>,
 ) {
-    let form = target_of(ev)
-        .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlFormElement>(el).ok());
+    let form = crate::client::form_post::submitted(ev);
     let Some((form, id)) = form.and_then(|f| message_of(&f).map(|id| (f, id))) else {
         return;
     };

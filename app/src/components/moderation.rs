@@ -1,13 +1,13 @@
-//! What owners and moderators see beyond everyone else: role badges (for all), per-person
-//! actions in the presence list, and the room settings panel (a message's Delete button and
-//! the actions on its author are written with the message, by `message_html`). Every control
-//! is a plain form posting to its server function, so it works without JavaScript; the server
-//! checks the role again, whatever the page shows.
+//! What owners and moderators see beyond everyone else: role badges (for all) and the room
+//! settings panel (a message's Delete button and the actions on a person are written with the
+//! message or the people online, by `message_html`). Every control is a plain form posting to
+//! its server function, so it works without JavaScript; the server checks the role again,
+//! whatever the page shows.
 
 use crate::api::moderation::{list_bans, moderation_log};
 use crate::api::moderation::{
-    BanPerson, DeleteRoom, LiftBan, MakeModerator, RemovePerson, RenameRoom, RevokeModerator,
-    RotateLink, SetLocked, SetRetention, SetSlowMode, TransferOwnership, DELETE_CONFIRMATION,
+    DeleteRoom, LiftBan, RenameRoom, RotateLink, SetLocked, SetRetention, SetSlowMode,
+    DELETE_CONFIRMATION,
 };
 use crate::components::form_error::FormError;
 use crate::error::AppError;
@@ -18,14 +18,10 @@ use leptos::prelude::*;
 /// Every moderation action of one page, shared by its forms.
 #[derive(Clone, Copy)]
 pub struct ModActions {
-    /// Counts actions made from a message's forms (posted without these actions).
+    /// Counts actions made from the forms of messages and people (posted without these
+    /// actions).
     elsewhere: RwSignal<usize>,
-    remove: ServerAction<RemovePerson>,
-    ban: ServerAction<BanPerson>,
     lift_ban: ServerAction<LiftBan>,
-    make_moderator: ServerAction<MakeModerator>,
-    revoke_moderator: ServerAction<RevokeModerator>,
-    transfer: ServerAction<TransferOwnership>,
     lock: ServerAction<SetLocked>,
     rotate: ServerAction<RotateLink>,
     slow_mode: ServerAction<SetSlowMode>,
@@ -39,12 +35,7 @@ impl ModActions {
     pub fn new() -> Self {
         Self {
             elsewhere: RwSignal::new(0),
-            remove: ServerAction::new(),
-            ban: ServerAction::new(),
             lift_ban: ServerAction::new(),
-            make_moderator: ServerAction::new(),
-            revoke_moderator: ServerAction::new(),
-            transfer: ServerAction::new(),
             lock: ServerAction::new(),
             rotate: ServerAction::new(),
             slow_mode: ServerAction::new(),
@@ -59,12 +50,7 @@ impl ModActions {
         fn err<T>(value: Option<Result<T, AppError>>) -> Option<String> {
             value.and_then(|r| r.err()).map(|e| e.to_string())
         }
-        err(self.remove.value().get())
-            .or_else(|| err(self.ban.value().get()))
-            .or_else(|| err(self.lift_ban.value().get()))
-            .or_else(|| err(self.make_moderator.value().get()))
-            .or_else(|| err(self.revoke_moderator.value().get()))
-            .or_else(|| err(self.transfer.value().get()))
+        err(self.lift_ban.value().get())
             .or_else(|| err(self.lock.value().get()))
             .or_else(|| err(self.rotate.value().get()))
             .or_else(|| err(self.slow_mode.value().get()))
@@ -73,23 +59,19 @@ impl ModActions {
             .or_else(|| err(self.delete_room.value().get()))
     }
 
-    /// Notes an action made from a message's forms: the bans and the log reload.
+    /// Notes an action made from a message's or a person's forms: the bans and the log reload.
     pub fn moderated_elsewhere(self) {
         self.elsewhere.update(|n| *n += 1);
     }
 
     /// Changes whenever a ban is made or lifted (the bans list reloads).
     fn bans_version(self) -> usize {
-        self.ban.version().get() + self.lift_ban.version().get() + self.elsewhere.get()
+        self.lift_ban.version().get() + self.elsewhere.get()
     }
 
     /// Changes whenever any action finished (the log reloads).
     fn any_version(self) -> usize {
         self.bans_version()
-            + self.remove.version().get()
-            + self.make_moderator.version().get()
-            + self.revoke_moderator.version().get()
-            + self.transfer.version().get()
             + self.lock.version().get()
             + self.rotate.version().get()
             + self.slow_mode.version().get()
@@ -113,94 +95,6 @@ pub fn RoleBadge(#[prop(into)] role: Signal<Option<Role>>) -> impl IntoView {
             view! { <span class=class title=role.as_str()>{role.badge()}</span> }
         })
     }
-}
-
-/// A one-button form posting `hash_key` and `username` to `action`.
-macro_rules! person_form {
-    ($action:expr, $key:expr, $username:expr, $label:expr, $text:expr) => {
-        view! {
-            <ActionForm action=$action>
-                <input type="hidden" name="hash_key" value=$key.get_value()/>
-                <input type="hidden" name="username" value=$username.get_value()/>
-                <button type="submit" aria-label=$label>{$text}</button>
-            </ActionForm>
-        }
-    };
-}
-
-/// What `my_role` may do to `username` (who holds `their_role`): a small menu.
-#[component]
-pub fn PersonActions(
-    hash_key: HashKey,
-    username: String,
-    their_role: Option<Role>,
-    my_role: Role,
-    actions: ModActions,
-) -> impl IntoView {
-    let owner = my_role == Role::Owner;
-    // Copy handles: every form's children (a closure each) reads them.
-    let key = StoredValue::new(hash_key.to_string());
-    let name = StoredValue::new(username.clone());
-    let ban_label = format!("Ban {username}");
-    let remove_label = format!("Remove {username}");
-    let promote_label = format!("Make {username} a moderator");
-    let demote_label = format!("Remove moderator role from {username}");
-    let transfer_label = format!("Make {username} the owner");
-    let menu_label = format!("Actions for {username}");
-    let role_form = match (owner, their_role) {
-        (true, None) => Some(
-            person_form!(
-                actions.make_moderator,
-                key,
-                name,
-                promote_label,
-                "Make moderator"
-            )
-            .into_any(),
-        ),
-        (true, Some(Role::Moderator)) => Some(
-            person_form!(
-                actions.revoke_moderator,
-                key,
-                name,
-                demote_label,
-                "Remove moderator role"
-            )
-            .into_any(),
-        ),
-        _ => None,
-    };
-    let transfer_form = if owner {
-        Some(person_form!(
-            actions.transfer,
-            key,
-            name,
-            transfer_label,
-            "Make owner"
-        ))
-    } else {
-        None
-    };
-    view! {
-        <details class="person-actions">
-            <summary aria-label=menu_label>"⋯"</summary>
-            <div class="menu">
-                {person_form!(actions.remove, key, name, remove_label, "Remove")}
-                <ActionForm action=actions.ban>
-                    <input type="hidden" name="hash_key" value=key.get_value()/>
-                    <input type="hidden" name="username" value=name.get_value()/>
-                    <label class="check">
-                        <input type="checkbox" name="delete_messages" value="on"/>
-                        " also delete their messages"
-                    </label>
-                    <button type="submit" aria-label=ban_label>"Ban"</button>
-                </ActionForm>
-                {role_form}
-                {transfer_form}
-            </div>
-        </details>
-    }
-    .into_any()
 }
 
 /// What the settings panel loads from the server: the bans and the moderation log, each

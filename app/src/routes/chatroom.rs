@@ -443,7 +443,14 @@ fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
                         "×"
                     </a>
                 </div>
-                <PresenceList online state me=me.clone() hash_key=hash_key.clone() my_role actions/>
+                <PresenceList
+                    online
+                    state
+                    me=me.clone()
+                    hash_key=hash_key.clone()
+                    my_role
+                    moderated=Callback::new(move |()| actions.moderated_elsewhere())
+                />
             </aside>
         </div>
         <footer class="composer-bar">
