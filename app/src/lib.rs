@@ -13,6 +13,7 @@ pub mod rich_text;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod settings_html;
 pub mod timeline;
 
 use components::page::Page;

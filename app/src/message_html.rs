@@ -441,7 +441,7 @@ fn picker(out: &mut String, id: MessageId, hash_key: &HashKey, refusal: Option<&
 }
 
 /// `<form>` posting to the server function at `action`, with the room's hidden field.
-fn form_start(out: &mut String, action: &str, class: &str, hash_key: &HashKey) {
+pub(crate) fn form_start(out: &mut String, action: &str, class: &str, hash_key: &HashKey) {
     out.push_str("<form");
     if !class.is_empty() {
         let _ = write!(out, r#" class="{class}""#);
@@ -454,7 +454,7 @@ fn form_start(out: &mut String, action: &str, class: &str, hash_key: &HashKey) {
 }
 
 /// Why the last action was refused.
-fn form_error(out: &mut String, why: &str) {
+pub(crate) fn form_error(out: &mut String, why: &str) {
     out.push_str(r#"<p class="form-error" role="alert">"#);
     escape(out, why);
     out.push_str("</p>");

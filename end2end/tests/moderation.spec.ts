@@ -42,6 +42,17 @@ test("the owner deletes, locks, bans and rotates the link; the others see it liv
   await owner.openMenu();
   await owner.page.getByText("Room settings").click();
   await owner.page.getByRole("button", { name: "Lock room" }).click();
+  await expect(owner.page.getByRole("button", { name: "Unlock room" })).toBeFocused();
+  // A refused setting says why in the panel; an accepted one reaches the others live.
+  await owner.page.getByLabel("Room name").fill("   ");
+  await owner.page.getByRole("button", { name: "Rename" }).click();
+  await expect(owner.page.locator(".room-settings .form-error")).toHaveText(
+    "The room name cannot be empty.",
+  );
+  await owner.page.getByLabel("Room name").fill("Moderated room, renamed");
+  await owner.page.getByRole("button", { name: "Rename" }).click();
+  await expect(member.page.getByRole("heading", { name: "Moderated room, renamed" })).toBeVisible();
+  await expect(owner.page.locator(".room-settings .form-error")).toHaveCount(0);
   await owner.page.keyboard.press("Escape");
   await expect(member.page.locator(".room-notes")).toContainText("Closed to new people.");
   const late = await (await browser.newContext()).newPage();
@@ -94,4 +105,20 @@ test("the owner deletes, locks, bans and rotates the link; the others see it liv
   await new RoomPage(member.page).expectOpenAs(ROOM, "mia");
   await member.send("after the rotation");
   await expect(owner.messages().last().locator(".content")).toHaveText("after the rotation");
+});
+
+test("the owner deletes the room once confirmed, lands on the home page and the link is gone", async ({
+  browser,
+}) => {
+  const page = await (await browser.newContext()).newPage();
+  const owner = await createRoomAs(page, "Short-lived", "dora");
+  const link = await owner.shareLink();
+  await owner.openMenu();
+  await owner.page.getByText("Room settings").click();
+  await owner.page.getByLabel("Yes, delete this room and every message in it").check();
+  await owner.page.getByRole("button", { name: "Delete room" }).click();
+  await expect.poll(() => new URL(owner.page.url()).pathname).toBe("/");
+  const late = await (await browser.newContext()).newPage();
+  await late.goto(link);
+  await expect(late.getByRole("heading", { name: "Not found" })).toBeVisible();
 });

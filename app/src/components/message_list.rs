@@ -213,38 +213,27 @@ impl Screen {
 
 /// In the browser: keeps the lists drawn as the messages, the roles and the open menus are.
 fn keep_drawn(drawing: Drawing) {
-    let Drawing {
-        messages,
-        me,
-        unread_from,
-        state,
-        my_role,
-        hash_key,
-        menus,
-        first_live,
-        older_ref,
-        list_ref,
-    } = drawing;
     Effect::new(move |before: Option<Option<Screen>>| {
-        let (Some(older_el), Some(live_el)) = (older_ref.get(), list_ref.get()) else {
+        let d = &drawing;
+        let (Some(older_el), Some(live_el)) = (d.older_ref.get(), d.list_ref.get()) else {
             return before.flatten();
         };
-        let state = state.get();
-        let refusal = menus.refusal.get();
+        let state = d.state.get();
+        let refusal = d.menus.refusal.get();
         let reader = Reader {
-            me: &me,
-            my_role: my_role.get(),
+            me: &d.me,
+            my_role: d.my_role.get(),
             state: &state,
-            hash_key: &hash_key,
+            hash_key: &d.hash_key,
             local: true,
             today: Moment::now(true).map(|m| m.day),
-            picking: menus.picking.get(),
-            editing: menus.editing.get(),
+            picking: d.menus.picking.get(),
+            editing: d.menus.editing.get(),
             refusal: refusal.as_ref().map(|(id, why)| (*id, why.as_str())),
-            unread_from: unread_from.get(),
+            unread_from: d.unread_from.get(),
         };
-        messages.with(|list| {
-            let (older, live) = list.split_at(list.partition_point(|m| m.id < first_live));
+        d.messages.with(|list| {
+            let (older, live) = list.split_at(list.partition_point(|m| m.id < d.first_live));
             let now = Screen::of(&reader, older, live);
             let lists = Lists {
                 older_el: &older_el,

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod avatar;
 pub mod composer;
+pub mod drawn_html;
 pub mod form_error;
 pub mod mention_alerts;
 pub mod message_list;

@@ -1,82 +1,44 @@
 //! What owners and moderators see beyond everyone else: role badges (for all) and the room
 //! settings panel (a message's Delete button and the actions on a person are written with the
-//! message or the people online, by `message_html`). Every control is a plain form posting to
-//! its server function, so it works without JavaScript; the server checks the role again,
-//! whatever the page shows.
+//! message or the people online, by `message_html`; the panel's forms by `settings_html`).
+//! Every control is a plain form posting to its server function, so it works without
+//! JavaScript; in the browser each list's one submit handler posts them in place. The server
+//! checks the role again, whatever the page shows.
 
-use crate::api::moderation::{list_bans, moderation_log};
-use crate::api::moderation::{
-    DeleteRoom, LiftBan, RenameRoom, RotateLink, SetLocked, SetRetention, SetSlowMode,
-    DELETE_CONFIRMATION,
-};
+use crate::api::moderation::{list_bans, moderation_log, DeleteRoom, LiftBan};
+use crate::client::form_post;
+use crate::components::drawn_html::kept_drawn;
 use crate::components::form_error::FormError;
 use crate::error::AppError;
-use domain::moderation::{BanEntry, LogEntry, Retention, Role, RoomState, SlowMode};
-use domain::{HashKey, RoomName};
+use crate::settings_html;
+use domain::moderation::{BanEntry, LogEntry, Role, RoomState};
+use domain::HashKey;
+use leptos::html::Div;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
-/// Every moderation action of one page, shared by its forms.
+/// Counts the moderation actions made on this page: the bans and the log reload after each.
 #[derive(Clone, Copy)]
 pub struct ModActions {
-    /// Counts actions made from the forms of messages and people (posted without these
-    /// actions).
-    elsewhere: RwSignal<usize>,
-    lift_ban: ServerAction<LiftBan>,
-    lock: ServerAction<SetLocked>,
-    rotate: ServerAction<RotateLink>,
-    slow_mode: ServerAction<SetSlowMode>,
-    rename: ServerAction<RenameRoom>,
-    retention: ServerAction<SetRetention>,
-    delete_room: ServerAction<DeleteRoom>,
+    done: RwSignal<usize>,
 }
 
 impl ModActions {
-    /// The actions, created once per room page.
+    /// The count, created once per room page.
     pub fn new() -> Self {
         Self {
-            elsewhere: RwSignal::new(0),
-            lift_ban: ServerAction::new(),
-            lock: ServerAction::new(),
-            rotate: ServerAction::new(),
-            slow_mode: ServerAction::new(),
-            rename: ServerAction::new(),
-            retention: ServerAction::new(),
-            delete_room: ServerAction::new(),
+            done: RwSignal::new(0),
         }
     }
 
-    /// The error of the most recently finished action that failed, if any.
-    pub fn last_error(self) -> Option<String> {
-        fn err<T>(value: Option<Result<T, AppError>>) -> Option<String> {
-            value.and_then(|r| r.err()).map(|e| e.to_string())
-        }
-        err(self.lift_ban.value().get())
-            .or_else(|| err(self.lock.value().get()))
-            .or_else(|| err(self.rotate.value().get()))
-            .or_else(|| err(self.slow_mode.value().get()))
-            .or_else(|| err(self.rename.value().get()))
-            .or_else(|| err(self.retention.value().get()))
-            .or_else(|| err(self.delete_room.value().get()))
-    }
-
-    /// Notes an action made from a message's or a person's forms: the bans and the log reload.
+    /// Notes an action that succeeded (from a message's, a person's or the panel's forms).
     pub fn moderated_elsewhere(self) {
-        self.elsewhere.update(|n| *n += 1);
+        self.done.update(|n| *n += 1);
     }
 
-    /// Changes whenever a ban is made or lifted (the bans list reloads).
-    fn bans_version(self) -> usize {
-        self.lift_ban.version().get() + self.elsewhere.get()
-    }
-
-    /// Changes whenever any action finished (the log reloads).
-    fn any_version(self) -> usize {
-        self.bans_version()
-            + self.lock.version().get()
-            + self.rotate.version().get()
-            + self.slow_mode.version().get()
-            + self.rename.version().get()
-            + self.retention.version().get()
+    /// Changes whenever an action succeeded.
+    fn version(self) -> usize {
+        self.done.get()
     }
 }
 
@@ -98,7 +60,7 @@ pub fn RoleBadge(#[prop(into)] role: Signal<Option<Role>>) -> impl IntoView {
 }
 
 /// What the settings panel loads from the server: the bans and the moderation log, each
-/// reloaded after the actions that change it.
+/// reloaded after every action.
 #[derive(Clone, Copy)]
 pub struct SettingsData {
     bans: Resource<Result<Vec<BanEntry>, AppError>>,
@@ -113,11 +75,11 @@ impl SettingsData {
         let key = StoredValue::new(hash_key.to_string());
         Self {
             bans: Resource::new(
-                move || actions.bans_version(),
+                move || actions.version(),
                 move |_| list_bans(key.get_value()),
             ),
             log: Resource::new(
-                move || actions.any_version(),
+                move || actions.version(),
                 move |_| moderation_log(key.get_value()),
             ),
         }
@@ -135,91 +97,46 @@ pub fn RoomSettings(
     data: SettingsData,
 ) -> impl IntoView {
     let owner = my_role == Role::Owner;
-    // A copy handle: every form's children (a closure each) reads it.
     let key = StoredValue::new(hash_key.to_string());
-    let locked = move || state.with(|s| s.locked);
-    let current_slow = move || state.with(|s| s.slow_mode.secs());
-    let current_retention = move || state.with(|s| s.retention);
     let SettingsData { bans, log } = data;
-
-    let slow_options = SlowMode::CHOICES.map(|secs| {
-        let label = if secs == 0 {
-            "off".to_owned()
-        } else {
-            format!("{secs} s")
+    let refusal = RwSignal::new(None::<String>);
+    let section = |write: fn(&mut String, &RoomState)| {
+        let html = Memo::new(move |_| {
+            let mut out = String::new();
+            state.with(|state| write(&mut out, state));
+            out
+        });
+        view! { <FormSection html/> }
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let Some(form) = form_post::submitted(&ev) else {
+            return;
         };
-        view! { <option value=secs selected=move || current_slow() == secs>{label}</option> }
-    });
-    let retention_form = owner.then(|| {
-        let options = Retention::ALL.map(|choice| {
-            view! {
-                <option value=choice.as_str() selected=move || current_retention() == choice>
-                    {choice.label()}
-                </option>
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            match form_post::post(&form).await {
+                Ok(_) if form.action().ends_with(DeleteRoom::PATH) => {
+                    let _ = window().location().set_href("/");
+                }
+                Ok(_) => {
+                    refusal.set(None);
+                    actions.moderated_elsewhere();
+                }
+                Err(why) => refusal.set(Some(why)),
             }
         });
-        view! {
-            <ActionForm action=actions.retention>
-                <input type="hidden" name="hash_key" value=key.get_value()/>
-                <label for="retention">"Keep messages"</label>
-                <select id="retention" name="retention">{options.collect_view()}</select>
-                <button type="submit">"Save retention"</button>
-            </ActionForm>
-            <ActionForm action=actions.delete_room attr:class="danger">
-                <input type="hidden" name="hash_key" value=key.get_value()/>
-                <label class="check">
-                    <input type="checkbox" name="confirm" value=DELETE_CONFIRMATION required/>
-                    " Yes, delete this room and every message in it"
-                </label>
-                <button type="submit" class="danger">"Delete room"</button>
-            </ActionForm>
-        }
-    });
+    };
 
     view! {
-        <details class="room-settings">
+        <details class="room-settings" on:submit=on_submit>
             <summary>"Room settings"</summary>
-            <FormError error=Signal::derive(move || actions.last_error())/>
-            <ActionForm action=actions.lock>
-                <input type="hidden" name="hash_key" value=key.get_value()/>
-                <input type="hidden" name="locked" value=move || (!locked()).to_string()/>
-                <button type="submit">
-                    {move || if locked() { "Unlock room" } else { "Lock room" }}
-                </button>
-                <span class="hint">
-                    {move || {
-                        if locked() {
-                            "Closed to new people; members keep talking."
-                        } else {
-                            "Anyone with the link may enter."
-                        }
-                    }}
-                </span>
-            </ActionForm>
-            <ActionForm action=actions.rotate>
-                <input type="hidden" name="hash_key" value=key.get_value()/>
-                <button type="submit">"Rotate link"</button>
-                <span class="hint">"New link; the old one stops working for people not yet in the room."</span>
-            </ActionForm>
-            <ActionForm action=actions.slow_mode>
-                <input type="hidden" name="hash_key" value=key.get_value()/>
-                <label for="slow-mode">"Slow mode"</label>
-                <select id="slow-mode" name="seconds">{slow_options.collect_view()}</select>
-                <button type="submit">"Save slow mode"</button>
-            </ActionForm>
-            <ActionForm action=actions.rename>
-                <input type="hidden" name="hash_key" value=key.get_value()/>
-                <label for="room-name">"Room name"</label>
-                <input
-                    id="room-name"
-                    name="name"
-                    required
-                    maxlength=RoomName::MAX_CHARS
-                    value=move || state.with(|s| s.name.clone())
-                />
-                <button type="submit">"Rename"</button>
-            </ActionForm>
-            {retention_form}
+            <FormError error=refusal/>
+            {section(settings_html::lock)}
+            {section(|out, state| settings_html::rotate(out, &state.hash_key))}
+            {section(settings_html::slow_mode)}
+            {section(settings_html::rename)}
+            {owner.then(|| section(settings_html::retention))}
+            {owner.then(|| section(|out, state| settings_html::delete(out, &state.hash_key)))}
             <h3>"Bans"</h3>
             <Transition fallback=|| view! { <p>"Loading bans…"</p> }>
                 {move || {
@@ -234,11 +151,11 @@ pub fn RoomSettings(
                                         <li>
                                             <strong>{ban.username.clone()}</strong>
                                             " banned by " {ban.banned_by.clone()}
-                                            <ActionForm action=actions.lift_ban>
+                                            <form method="post" action=LiftBan::PATH>
                                                 <input type="hidden" name="hash_key" value=key.get_value()/>
                                                 <input type="hidden" name="ban_id" value=ban.id/>
                                                 <button type="submit" aria-label=label>"Lift ban"</button>
-                                            </ActionForm>
+                                            </form>
                                         </li>
                                     }
                                 }).collect_view()}
@@ -271,4 +188,26 @@ pub fn RoomSettings(
         </details>
     }
     .into_any()
+}
+
+/// One form of the panel, drawn from `html` again when it changes; a button that had the focus
+/// keeps it (it was just pressed: Lock becomes Unlock).
+#[component]
+fn FormSection(html: Memo<String>) -> impl IntoView {
+    let node = NodeRef::<Div>::new();
+    let initial = kept_drawn(html, move |html| {
+        let Some(el) = node.get() else { return };
+        let had_focus = document()
+            .active_element()
+            .is_some_and(|focused| el.contains(Some(&focused)));
+        el.set_inner_html(html);
+        let button = el.query_selector("button").ok().flatten();
+        if let (true, Some(Ok(button))) = (
+            had_focus,
+            button.map(wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>),
+        ) {
+            let _ = button.focus();
+        }
+    });
+    view! { <div class="settings-form" node_ref=node inner_html=initial></div> }
 }

@@ -6,6 +6,7 @@
 //! place by one submit handler.
 
 use crate::client::form_post;
+use crate::components::drawn_html::kept_drawn;
 use crate::message_html;
 use domain::moderation::{Role, RoomState};
 use domain::HashKey;
@@ -40,16 +41,9 @@ pub fn PresenceList(
         });
         out
     });
-    // On the server: the page's HTML; in the browser the effect keeps it drawn.
-    let initial = if cfg!(feature = "ssr") {
-        html.get_untracked()
-    } else {
-        String::new()
-    };
-    Effect::new(move |_| {
-        let html = html.get();
+    let initial = kept_drawn(html, move |html| {
         if let Some(list) = list_ref.get() {
-            redraw(&list, &html);
+            redraw(&list, html);
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -1,6 +1,6 @@
 //! Page loads: the login redirect, the room page, 404s.
 
-use crate::support::{location, page_markup, panics_so_far, scalar, spawn_app};
+use crate::support::{location, page_markup, panics_so_far, scalar, spawn_app, TestApp};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -260,13 +260,7 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
         .iter()
         .zip([alice, bob, carol, dave])
     {
-        let load = || async {
-            app.get_page(&path, Some(cookie))
-                .await
-                .text()
-                .await
-                .unwrap()
-        };
+        let load = || page_text(&app, &path, cookie);
         // The first load renders and keeps the page; the next is the kept page.
         load().await;
         let kept_before = page_cache::reused_so_far();
@@ -312,24 +306,15 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
     app.page_cache.set(false);
     for (name, cookie) in [("alice", alice), ("dave", dave)] {
         let reused_before = rendered::reused_so_far();
-        let reused = app
-            .get_page(&path, Some(cookie))
-            .await
-            .text()
-            .await
-            .unwrap();
+        let load = || page_text(&app, &path, cookie);
+        let reused = load().await;
         // Five of the six messages at least (the rest may be new to this reader).
         assert!(
             rendered::reused_so_far() >= reused_before + 5,
             "{name}'s page reused its earlier messages"
         );
         rendered::set_enabled(false);
-        let fresh = app
-            .get_page(&path, Some(cookie))
-            .await
-            .text()
-            .await
-            .unwrap();
+        let fresh = load().await;
         rendered::set_enabled(true);
         assert!(fresh.contains("one more, "), "{fresh}");
         assert_same_page(name, "reused", &page_markup(&reused), &page_markup(&fresh));
@@ -338,6 +323,11 @@ async fn room_pages_reuse_rendered_messages_exactly_as_rendered_anew() {
 }
 
 /// Fails, showing where, unless two pages' markups are the same.
+/// The room page at `path` as `cookie`'s holder gets it.
+async fn page_text(app: &TestApp, path: &str, cookie: &str) -> String {
+    app.get_page(path, Some(cookie)).await.text().await.unwrap()
+}
+
 fn assert_same_page(name: &str, what: &str, page: &str, fresh: &str) {
     if let Some(at) = page.bytes().zip(fresh.bytes()).position(|(a, b)| a != b) {
         let from = page.floor_char_boundary(at.saturating_sub(200));
