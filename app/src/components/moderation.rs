@@ -31,8 +31,8 @@ impl ModActions {
         }
     }
 
-    /// Notes an action that succeeded (from a message's, a person's or the panel's forms).
-    pub fn moderated_elsewhere(self) {
+    /// Notes an action that succeeded (from the forms of a message, a person or the panel).
+    pub fn succeeded(self) {
         self.done.update(|n| *n += 1);
     }
 
@@ -120,7 +120,7 @@ pub fn RoomSettings(
                 }
                 Ok(_) => {
                     refusal.set(None);
-                    actions.moderated_elsewhere();
+                    actions.succeeded();
                 }
                 Err(why) => refusal.set(Some(why)),
             }

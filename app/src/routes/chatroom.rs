@@ -361,7 +361,7 @@ fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
                             merge(list, [message]);
                         })
                     })
-                    moderated=Callback::new(move |()| actions.moderated_elsewhere())
+                    moderated=Callback::new(move |()| actions.succeeded())
                 />
             }
         })
@@ -449,7 +449,7 @@ fn Room(room: EmbeddedRoom, opened: Opened) -> impl IntoView {
                     me=me.clone()
                     hash_key=hash_key.clone()
                     my_role
-                    moderated=Callback::new(move |()| actions.moderated_elsewhere())
+                    moderated=Callback::new(move |()| actions.succeeded())
                 />
             </aside>
         </div>
