@@ -64,9 +64,9 @@ pub fn item(
     previous: Option<&ChatMessage>,
     reader: &Reader,
 ) {
-    if let Some(day) = Moment::of(&message.timestamp, reader.local).map(|m| m.day) {
-        let before = previous.and_then(|p| Moment::of(&p.timestamp, reader.local));
-        if let (false, Some(today)) = (before.is_some_and(|b| b.day == day), reader.today) {
+    let times = Times::of(message, previous, reader);
+    if let Some(day) = times.this.map(|m| m.day) {
+        if let (false, Some(today)) = (times.before.is_some_and(|b| b.day == day), reader.today) {
             let _ = write!(
                 out,
                 r#"<li class="day-separator"><time datetime="{}">{}</time></li>"#,
@@ -78,7 +78,7 @@ pub fn item(
     if reader.unread_from == Some(message.id) {
         out.push_str(UNREAD_DIVIDER);
     }
-    self::message(out, message, previous, reader);
+    write_message(out, message, previous, times, reader);
 }
 
 /// One message (`<li class="message">`): author, role badge, time, actions, quote, text (or
@@ -89,18 +89,44 @@ pub fn message(
     previous: Option<&ChatMessage>,
     reader: &Reader,
 ) {
+    let times = Times::of(message, previous, reader);
+    write_message(out, message, previous, times, reader);
+}
+
+/// When a message and the one before it were written, as the reader sees it: read once per
+/// message (in the browser each is a JavaScript `Date`).
+#[derive(Clone, Copy)]
+struct Times {
+    this: Option<Moment>,
+    before: Option<Moment>,
+}
+
+impl Times {
+    fn of(message: &ChatMessage, previous: Option<&ChatMessage>, reader: &Reader) -> Self {
+        Self {
+            this: Moment::of(&message.timestamp, reader.local),
+            before: previous.and_then(|p| Moment::of(&p.timestamp, reader.local)),
+        }
+    }
+}
+
+fn write_message(
+    out: &mut String,
+    message: &ChatMessage,
+    previous: Option<&ChatMessage>,
+    times: Times,
+    reader: &Reader,
+) {
     let id = message.id.0;
     let author = message.username.as_str();
     let mine = author == reader.me;
     let alive = message.deleted.is_none();
-    let moment = Moment::of(&message.timestamp, reader.local);
+    let moment = times.this;
     // A run: the same author as the message before, on the same day, within minutes.
-    let continued = previous.is_some_and(|p| {
-        p.username == author
-            && moment
-                .zip(Moment::of(&p.timestamp, reader.local))
-                .is_some_and(|(this, before)| this.continues(&before))
-    });
+    let continued = previous.is_some_and(|p| p.username == author)
+        && moment
+            .zip(times.before)
+            .is_some_and(|(this, before)| this.continues(&before));
     let mentions_me = !mine && alive && mentions::mentions(&message.content, reader.me);
     out.push_str(r#"<li class="message"#);
     for (on, class) in [
@@ -265,7 +291,7 @@ pub fn message(
 }
 
 /// A coloured initial followed by the name in the same colour.
-pub fn badge(out: &mut String, name: &str) {
+fn badge(out: &mut String, name: &str) {
     let _ = write!(
         out,
         r#"<span class="badge hue-{}"><span class="avatar" aria-hidden="true">"#,
@@ -278,7 +304,7 @@ pub fn badge(out: &mut String, name: &str) {
 }
 
 /// "owner" or "mod" next to a name, if they hold a role.
-pub fn role_badge(out: &mut String, role: Option<Role>) {
+fn role_badge(out: &mut String, role: Option<Role>) {
     if let Some(role) = role {
         let _ = write!(
             out,
@@ -316,7 +342,7 @@ pub fn people(
 }
 
 /// What `my_role` may do to `username` (who holds `their_role`): a small menu of forms.
-pub fn person_actions(
+fn person_actions(
     out: &mut String,
     hash_key: &HashKey,
     username: &str,
@@ -454,7 +480,7 @@ pub(crate) fn form_start(out: &mut String, action: &str, class: &str, hash_key: 
 }
 
 /// Why the last action was refused.
-pub(crate) fn form_error(out: &mut String, why: &str) {
+fn form_error(out: &mut String, why: &str) {
     out.push_str(r#"<p class="form-error" role="alert">"#);
     escape(out, why);
     out.push_str("</p>");

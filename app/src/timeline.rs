@@ -31,7 +31,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// A calendar day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Day {
     /// The year, e.g. 2026.
     pub year: i32,

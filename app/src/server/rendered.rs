@@ -74,7 +74,7 @@ pub fn message_list(list: &[ChatMessage], reader: &Reader) -> Arc<str> {
         reader.me,
         reader.my_role,
         reader.hash_key.as_str(),
-        reader.today.map(|day| day.iso()),
+        reader.today,
         reader.picking,
         reader.editing,
     ));
@@ -112,14 +112,14 @@ fn item_key(message: &ChatMessage, previous: Option<&ChatMessage>, reader: &Read
         reader.my_role,
         reader.state.role_of(&message.username),
         reader.hash_key.as_str(),
-        reader.today.map(|day| day.iso()),
+        reader.today,
         reader.picking == Some(message.id),
         reader.editing == Some(message.id),
     ))
 }
 
 /// Appends the HTML kept for `key` to `out`, or what `write` appends, which is then kept.
-pub fn write_kept(out: &mut String, key: RenderKey, write: impl FnOnce(&mut String)) {
+fn write_kept(out: &mut String, key: RenderKey, write: impl FnOnce(&mut String)) {
     if let Some(html) = kept(key) {
         out.push_str(&html);
         return;
